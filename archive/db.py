@@ -1,0 +1,112 @@
+"""The archive: one SQLite file in WAL mode, opened and migrated through sqlite-utils.
+
+Tables (see docs/archive.md):
+  agencies        the registry, mirrored for queries
+  runs            one row per crawl (per agency) or extract run
+  bodies          raw response bodies, content-addressed by sha256 (hidden in Datasette)
+  captures        one row per fetch; points at a body, or is a revisit of an earlier capture
+  extractions     one row per (capture, extractor version): ok / error / skipped, with the error
+  reports         one row per report (agency + year)
+  report_stats    every figure, long format
+  report_checks   the consistency checks each report passed or failed
+  report_summary  (view) one row per report, headline figures as columns
+Nothing in captures or bodies is ever updated or deleted.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+
+import sqlite_utils
+
+from archive.keys import HEADLINE_KEYS
+
+DEFAULT_DB = os.environ.get("NIANBAO_DB", "archive.db")
+
+
+def _m1_base(db: sqlite_utils.Database) -> None:
+    db["agencies"].create({
+        "slug": str, "name": str, "short_name": str, "level": str, "province": str,
+        "family": str, "columns": str, "allowed_domains": str,
+    }, pk="slug")
+    db["runs"].create({
+        "id": int, "batch": str, "kind": str, "agency": str, "started_at": str,
+        "finished_at": str, "finish_reason": str, "status": str, "requests": int,
+        "responses": int, "pages_new": int, "pages_changed": int, "pages_unchanged": int,
+        "reports_found": int, "errors": int, "failure": str, "stats": str, "pid": int,
+    }, pk="id")
+    db["bodies"].create({"sha256": str, "size": int, "content": bytes}, pk="sha256")
+    db["captures"].create({
+        "id": int, "run_id": int, "agency": str, "url": str, "final_url": str, "method": str,
+        "status": int, "fetched_at": str, "headers": str, "content_type": str,
+        "encoding": str, "fetch_mode": str, "kind": str, "body_sha256": str, "size": int,
+        "revisit_of": int, "referer": str, "error": str,
+    }, pk="id", foreign_keys=[("run_id", "runs", "id"), ("agency", "agencies", "slug"),
+                              ("body_sha256", "bodies", "sha256"),
+                              ("revisit_of", "captures", "id")])
+    db["captures"].create_index(["url", "id"])
+    db["captures"].create_index(["agency", "kind"])
+    db["captures"].create_index(["body_sha256"])
+    db["reports"].create({
+        "id": int, "agency": str, "year": int, "title": str, "published": str,
+        "index_no": str, "publisher": str, "doc_no": str, "format": str, "url": str,
+        "capture_id": int, "text": str, "original_text": str, "extractor_version": str,
+        "extracted_at": str,
+    }, pk="id", foreign_keys=[("agency", "agencies", "slug"), ("capture_id", "captures", "id")])
+    db["reports"].create_index(["agency", "year"], unique=True)
+    db["report_stats"].create({
+        "report_id": int, "table_name": str, "row_key": str, "col_key": str, "label": str,
+        "value": float, "unit": str, "source": str, "capture_id": int,
+        "extractor_version": str,
+    }, foreign_keys=[("report_id", "reports", "id"), ("capture_id", "captures", "id")])
+    db["report_stats"].create_index(["report_id"])
+    db["report_checks"].create({
+        "report_id": int, "check_name": str, "passed": int, "detail": str,
+        "extractor_version": str,
+    }, foreign_keys=[("report_id", "reports", "id")])
+    db["report_checks"].create_index(["report_id"])
+    db["extractions"].create({
+        "capture_id": int, "extractor_version": str, "status": str, "error": str,
+        "report_id": int, "extracted_at": str,
+    }, pk=("capture_id", "extractor_version"),
+       foreign_keys=[("capture_id", "captures", "id"), ("report_id", "reports", "id")])
+
+
+def _m2_summary_view(db: sqlite_utils.Database) -> None:
+    cols = ",\n  ".join(
+        f"(SELECT value FROM report_stats s WHERE s.report_id = r.id AND s.table_name = 'summary'"
+        f" AND s.row_key = '{k}') AS {k}" for k in HEADLINE_KEYS)
+    db.create_view("report_summary", f"""
+SELECT r.id, r.agency, a.name AS agency_name, a.province, a.level, r.year, r.title,
+  r.published, r.index_no, r.format,
+  {cols},
+  (SELECT count(*) FROM report_checks c WHERE c.report_id = r.id AND c.passed = 0) AS checks_failed,
+  r.url
+FROM reports r LEFT JOIN agencies a ON a.slug = r.agency""", replace=True)
+
+
+MIGRATIONS = [_m1_base, _m2_summary_view]
+
+
+def open_db(path: str | os.PathLike = DEFAULT_DB, *, migrate: bool = True) -> sqlite_utils.Database:
+    """Open (and create or migrate) the archive. WAL mode, foreign keys on, 30 s busy timeout."""
+    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    conn.execute("PRAGMA busy_timeout = 30000")
+    if migrate:
+        db.enable_wal()
+        conn.execute("PRAGMA synchronous = NORMAL")
+        _migrate(db)
+    return db
+
+
+def _migrate(db: sqlite_utils.Database) -> None:
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version >= len(MIGRATIONS):
+        return
+    with db.conn:  # one transaction: a migration applies whole or not at all
+        db.execute("BEGIN IMMEDIATE")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        for i, step in enumerate(MIGRATIONS[version:], start=version + 1):
+            step(db)
+            db.execute(f"PRAGMA user_version = {i}")
