@@ -35,6 +35,7 @@ class Report:
     seed: str | None = None  # seed file name when this is one of the five seed reports
     url: str | None = None   # the real URL, fixed for seeds; otherwise set by the site layout
     truth: dict = field(default_factory=dict)  # ground truth, format in docs/replica.md
+    meta: dict = field(default_factory=dict)   # further metadata the page shows (成文日期, 公开方式, 信息来源 ...)
 
 
 @dataclass
