@@ -1,0 +1,334 @@
+"""One batch of work on the archive: crawl some agencies in a child process, then run the extractor pass.
+
+Used by scheduler.py for the nightly job and for manual runs. What lives here:
+
+- the pre-flight checks that turn bad input into one clear line (`BatchError`): unknown agency, a
+  database that is unreadable or not SQLite, Chromium missing for a browser agency;
+- `ArchiveLock`: an exclusive `fcntl.flock` on `<db>.lock` holding the owner's pid, so two runs never
+  write one archive at once ("archive.db is in use by another run (pid N)");
+- `Runner`: runs `python -m crawler.run` and `python -m archive.extract.run` as child processes (Scrapy's
+  reactor cannot restart, and a crashing crawl must not take the scheduler down), forwards a stop
+  request as SIGINT (Scrapy's graceful stop), waits for it (bounded), and records in `runs` what the
+  children could not: a child that crashed or was killed (kind "failed"), rows it left "running".
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import shlex
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from archive.db import open_db
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+
+
+class BatchError(Exception):
+    """Bad input or an unusable environment: the message is one line meant for the user."""
+
+
+def utcnow() -> str:
+    """Timestamps in `runs`: UTC ISO 8601, like the crawler writes them."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+# ---------------------------------------------------------------- pre-flight checks
+
+def load_registry() -> dict:
+    """The agency registry (crawler/agencies.yaml): slug -> crawler.registry.Agency, in file order."""
+    from crawler.registry import agencies
+    return agencies()
+
+
+def check_agencies(names: list[str] | None, registry: dict) -> list[str]:
+    """The agencies to crawl: all of the registry when `names` is empty; an unknown slug is an error."""
+    if not names:
+        return list(registry)
+    unknown = [n for n in names if n not in registry]
+    if unknown:
+        raise BatchError(f"unknown agency: {', '.join(unknown)} (known: {', '.join(registry)})")
+    return list(dict.fromkeys(names))
+
+
+def chromium_path() -> str:
+    return os.environ.get("NIANBAO_CHROMIUM") or DEFAULT_CHROMIUM
+
+
+def check_chromium(agencies: list[str], registry: dict) -> None:
+    """A browser agency needs Chromium (/usr/bin/chromium or $NIANBAO_CHROMIUM)."""
+    browser = [a for a in agencies if registry[a].browser]
+    path = chromium_path()
+    if browser and not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        raise BatchError(f"Chromium not found at {path} (needed by {', '.join(browser)}; "
+                         "set NIANBAO_CHROMIUM to its path)")
+
+
+def check_db(path: str | os.PathLike, *, create: bool = True) -> None:
+    """Make sure `path` is a usable archive (creating and migrating it if `create`), else BatchError.
+
+    A text file named archive.db, an unreadable file or a missing directory gives one clear line;
+    the file itself is never touched in that case.
+    """
+    path = Path(path)
+    if path.exists():
+        if not path.is_file():
+            raise BatchError(f"{path} is not a file")
+        if not os.access(path, os.R_OK | (os.W_OK if create else 0)):
+            raise BatchError(f"{path} is not readable{' and writable' if create else ''}")
+        with open(path, "rb") as f:
+            head = f.read(16)
+        if head and head != b"SQLite format 3\x00":
+            raise BatchError(f"{path} is not an SQLite database (corrupt or another kind of file)")
+    elif not create:
+        raise BatchError(f"{path} does not exist (crawl first: python scheduler.py run --db {path})")
+    elif not path.parent.is_dir():
+        raise BatchError(f"cannot create {path}: directory {path.parent} does not exist")
+    try:
+        db = open_db(path, migrate=create)
+        try:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            if create:
+                row = db.execute("PRAGMA quick_check(1)").fetchone()
+                if row[0] != "ok":
+                    raise BatchError(f"{path} is corrupt: {row[0]}")
+        finally:
+            db.conn.close()
+    except sqlite3.DatabaseError as e:
+        raise BatchError(f"{path} is not a usable SQLite database: {e}") from None
+
+
+# ---------------------------------------------------------------- the lock
+
+class ArchiveLock:
+    """Exclusive lock on `<db>.lock` (fcntl.flock), the holder's pid written inside.
+
+    Protocol, for anything else that writes the archive: open `<db>.lock`, flock(LOCK_EX | LOCK_NB),
+    write your pid. The lock fd is handed to the child processes, so the lock stays held while a
+    crawl child lives even if its parent is killed.
+    """
+
+    def __init__(self, db_path: str | os.PathLike):
+        self.db_path = Path(db_path)
+        self.path = Path(f"{db_path}.lock")
+        self.fd: int | None = None
+
+    def acquire(self) -> "ArchiveLock":
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise BatchError(f"{self.db_path.name} is in use by another run (pid {holder})") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self.fd = fd
+        return self
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.ftruncate(self.fd, 0)
+            os.close(self.fd)  # closing the last fd releases the flock
+            self.fd = None
+
+    __enter__ = acquire
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+# ---------------------------------------------------------------- child processes and bookkeeping
+
+def record_run(db_path, *, kind: str, status: str, failure: str, batch: str | None = None,
+               agency: str | None = None, started_at: str | None = None,
+               finish_reason: str | None = None) -> None:
+    """Insert one finished `runs` row (kind failed / missed, or a crawl the child never recorded)."""
+    db = open_db(db_path)
+    try:
+        db["runs"].insert({
+            "batch": batch, "kind": kind, "agency": agency, "started_at": started_at or utcnow(),
+            "finished_at": utcnow(), "finish_reason": finish_reason or kind, "status": status,
+            "failure": failure, "pid": os.getpid(),
+        })
+    finally:
+        db.conn.close()
+
+
+def last_run_id(db_path) -> int:
+    """The highest `runs` id so far: a watermark for "the rows this batch wrote"."""
+    db = open_db(db_path)
+    try:
+        return db.execute("SELECT coalesce(max(id), 0) FROM runs").fetchone()[0]
+    finally:
+        db.conn.close()
+
+
+def close_orphans(db_path, pid: int, after_id: int, reason: str) -> int:
+    """Rows a dead child left 'running' (its pid, id above `after_id`) become status 'failed'."""
+    db = open_db(db_path)
+    try:
+        with db.conn:
+            cur = db.execute(
+                "UPDATE runs SET status = 'failed', finished_at = ?, finish_reason = 'process died',"
+                " failure = ? WHERE status = 'running' AND pid = ? AND id > ?",
+                [utcnow(), reason, pid, after_id])
+            return cur.rowcount
+    finally:
+        db.conn.close()
+
+
+def _command(env_var: str, module: str) -> list[str]:
+    """The child command: `python -m MODULE`, or the override in env `env_var` (tests only)."""
+    override = os.environ.get(env_var)
+    return shlex.split(override) if override else [sys.executable, "-m", module]
+
+
+def _describe_exit(rc: int) -> str:
+    if rc < 0:
+        try:
+            return f"killed by {signal.Signals(-rc).name}"
+        except ValueError:
+            return f"killed by signal {-rc}"
+    return f"exited with code {rc}"
+
+
+@dataclass
+class Outcome:
+    """What one batch did: the children's exit codes and the failures recorded."""
+    batch: str
+    agencies: list[str] = field(default_factory=list)
+    crawl_rc: int | None = None
+    extract_rc: int | None = None
+    failures: list[str] = field(default_factory=list)
+    stopped: bool = False
+    first_run_id: int = 0  # runs rows with a larger id were written during this batch
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.stopped
+
+
+class Runner:
+    """Runs crawl and extract children for one archive; one child at a time; stoppable from a signal."""
+
+    def __init__(self, db_path, *, proxy_url: str | None = None, stop_timeout: float = 60.0,
+                 echo=print):
+        self.db_path = str(db_path)
+        self.proxy_url = proxy_url
+        self.stop_timeout = stop_timeout
+        self.echo = echo
+        self.stopping = threading.Event()
+        self._child: subprocess.Popen | None = None
+
+    # -- stopping (safe to call from a signal handler)
+    def stop(self) -> None:
+        """Ask the running child to stop gracefully (SIGINT), and run nothing more."""
+        self.stopping.set()
+        child = self._child  # no lock: this may run in a signal handler
+        if child and child.poll() is None:
+            child.send_signal(signal.SIGINT)
+
+    def _env(self, batch: str) -> dict:
+        env = dict(os.environ, NIANBAO_DB=self.db_path, NIANBAO_BATCH=batch, PYTHONUNBUFFERED="1")
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        if self.proxy_url:
+            env["http_proxy"] = env["HTTP_PROXY"] = self.proxy_url
+            env.pop("no_proxy", None), env.pop("NO_PROXY", None)
+        return env
+
+    def _run_child(self, argv: list[str], batch: str, lock: ArchiveLock | None) -> tuple[int, int]:
+        """Run one child to its end (or stop it, bounded); returns (exit code, pid)."""
+        pass_fds = (lock.fd,) if lock and lock.fd is not None else ()
+        # Own process group: a terminal's Ctrl-C reaches the child only through stop(), once.
+        proc = subprocess.Popen(argv, cwd=ROOT, env=self._env(batch), pass_fds=pass_fds,
+                                process_group=0)
+        self._child = proc
+        if self.stopping.is_set():
+            proc.send_signal(signal.SIGINT)
+        deadline = None
+        escalated = 0
+        while True:
+            try:
+                rc = proc.wait(timeout=0.5)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            if self.stopping.is_set():
+                now = time.monotonic()
+                if deadline is None:
+                    deadline = now + self.stop_timeout
+                    self.echo(f"stopping: waiting up to {self.stop_timeout:.0f} s for pid {proc.pid}")
+                elif now > deadline and escalated == 0:
+                    self.echo(f"stopping: pid {proc.pid} still running, sending SIGTERM")
+                    proc.send_signal(signal.SIGTERM)  # Scrapy: a second signal forces the stop
+                    escalated, deadline = 1, now + 10
+                elif now > deadline and escalated == 1:
+                    self.echo(f"stopping: killing pid {proc.pid}")
+                    proc.kill()
+                    escalated = 2
+        self._child = None
+        return rc, proc.pid
+
+    def _step(self, name: str, argv: list[str], outcome: Outcome, lock) -> int:
+        started, watermark = utcnow(), last_run_id(self.db_path)
+        rc, pid = self._run_child(argv, outcome.batch, lock)
+        if rc != 0:
+            why = f"{name} process {_describe_exit(rc)}"
+            if self.stopping.is_set():
+                why += " (scheduler shutting down)"
+            outcome.failures.append(why)
+            self.echo(f"{name}: {why}")
+            try:
+                close_orphans(self.db_path, pid, watermark, why)
+                record_run(self.db_path, kind="failed", status="failed", failure=why,
+                           batch=outcome.batch, started_at=started, finish_reason=name)
+            except sqlite3.Error as e:
+                self.echo(f"{name}: could not record the failure in {self.db_path}: {e}")
+        return rc
+
+    def crawl(self, agencies: list[str] | None, outcome: Outcome, *, refresh: bool = False,
+              polite: bool = True, lock: ArchiveLock | None = None) -> int:
+        argv = _command("NIANBAO_CRAWL_CMD", "crawler.run") + list(agencies or [])
+        argv += ["--db", self.db_path, "--batch", outcome.batch]
+        argv += ["--refresh"] if refresh else []
+        argv += [] if polite else ["--no-polite"]
+        outcome.crawl_rc = self._step("crawl", argv, outcome, lock)
+        return outcome.crawl_rc
+
+    def extract(self, outcome: Outcome, *, all: bool = False, lock: ArchiveLock | None = None) -> int:
+        argv = _command("NIANBAO_EXTRACT_CMD", "archive.extract.run") + ["--db", self.db_path]
+        argv += ["--all"] if all else []
+        outcome.extract_rc = self._step("extract", argv, outcome, lock)
+        return outcome.extract_rc
+
+    def batch(self, agencies: list[str] | None, batch: str, *, refresh: bool = False,
+              polite: bool = True, lock: ArchiveLock | None = None) -> Outcome:
+        """Crawl (all agencies, or those named), then extract: in that order, always, under the lock.
+
+        The extract pass runs even after a crawl that failed part-way (what was archived is complete
+        per capture); it is skipped only when a stop was requested. Takes the archive lock unless
+        the caller holds it (`lock`); raises BatchError when another run holds it.
+        """
+        if lock is None:
+            with ArchiveLock(self.db_path) as lock:
+                return self.batch(agencies, batch, refresh=refresh, polite=polite, lock=lock)
+        outcome = Outcome(batch=batch, agencies=list(agencies or []),
+                          first_run_id=last_run_id(self.db_path))
+        self.echo(f"crawl: {', '.join(agencies) if agencies else 'all agencies'} (batch {batch})")
+        self.crawl(agencies, outcome, refresh=refresh, polite=polite, lock=lock)
+        if self.stopping.is_set():
+            outcome.stopped = True
+            return outcome
+        self.echo("extract: extracting new captures")
+        self.extract(outcome, lock=lock)
+        outcome.stopped = self.stopping.is_set()
+        return outcome

@@ -1,0 +1,102 @@
+"""`python scheduler.py status`: per agency, the last crawl, its status, the last success, the reports
+archived by year and the years missing (from the agency's first report year to last year).
+
+Reads `runs` (kind crawl) and `reports`; writes nothing.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def last_report_year(now: datetime | None = None) -> int:
+    """Reports cover a year and come out the next spring: last year (in Beijing time) is the latest due."""
+    return (now or datetime.now(TZ)).astimezone(TZ).year - 1
+
+
+def agency_status(db: sqlite_utils.Database, agencies: list[str], *, last_year: int) -> list[dict]:
+    """One dict per agency (those given, then any other agency found in runs or reports)."""
+    tables = set(db.table_names())
+    found = []
+    for table in ("runs", "reports"):
+        if table in tables:
+            found += [r[0] for r in db.execute(
+                f"SELECT DISTINCT agency FROM {table} WHERE agency IS NOT NULL ORDER BY agency")]
+    out = []
+    for agency in dict.fromkeys([*agencies, *found]):
+        last = success = None
+        if "runs" in tables:
+            last = db.execute(
+                "SELECT started_at, finished_at, status, failure FROM runs"
+                " WHERE kind = 'crawl' AND agency = ? ORDER BY id DESC LIMIT 1", [agency]).fetchone()
+            success = db.execute(
+                "SELECT finished_at FROM runs WHERE kind = 'crawl' AND agency = ? AND status = 'ok'"
+                " ORDER BY id DESC LIMIT 1", [agency]).fetchone()
+        by_year = {}
+        if "reports" in tables:
+            by_year = dict(db.execute(
+                "SELECT year, count(*) FROM reports WHERE agency = ? AND year IS NOT NULL"
+                " GROUP BY year ORDER BY year", [agency]).fetchall())
+        missing = [y for y in range(min(by_year), last_year + 1) if y not in by_year] if by_year else []
+        out.append({
+            "agency": agency,
+            "last_run": last[0] if last else None,
+            "last_finished": last[1] if last else None,
+            "status": last[2] if last else None,
+            "failure": last[3] if last else None,
+            "last_success": success[0] if success else None,
+            "reports_by_year": by_year,
+            "reports": sum(by_year.values()),
+            "missing_years": missing,
+        })
+    return out
+
+
+def local_time(iso: str | None) -> str:
+    """A stored UTC timestamp as Beijing time, minutes precision; '-' when there is none."""
+    if not iso:
+        return "-"
+    try:
+        t = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    return t.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def year_ranges(years) -> str:
+    """[2009, 2010, 2011, 2014] -> '2009-2011, 2014'."""
+    years = sorted(years)
+    parts, start = [], None
+    for i, y in enumerate(years):
+        if start is None:
+            start = y
+        if i + 1 == len(years) or years[i + 1] != y + 1:
+            parts.append(str(start) if start == y else f"{start}-{y}")
+            start = None
+    return ", ".join(parts) or "-"
+
+
+def format_status(rows: list[dict], names: dict[str, str] | None = None) -> str:
+    """Human-readable report, one block per agency (times in Asia/Shanghai)."""
+    names = names or {}
+    lines = []
+    for r in rows:
+        by_year = r["reports_by_year"]
+        lines.append(f"{r['agency']}  {names.get(r['agency'], '')}".rstrip())
+        status = r["status"] or "never run"
+        if r["failure"] and r["status"] != "ok":
+            status += f" ({r['failure']})"
+        lines.append(f"  last run:      {local_time(r['last_run'])}  {status}")
+        lines.append(f"  last success:  {local_time(r['last_success'])}")
+        lines.append(f"  reports:       {r['reports']} in {len(by_year)} years: {year_ranges(by_year)}")
+        multi = {y: n for y, n in by_year.items() if n > 1}
+        if multi:
+            lines.append("  several a year: " + ", ".join(f"{y}: {n}" for y, n in multi.items()))
+        lines.append(f"  missing years: {year_ranges(r['missing_years'])}")
+    return "\n".join(lines)

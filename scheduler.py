@@ -1,0 +1,355 @@
+#!/usr/bin/env python
+"""nianbao's command line: the nightly scheduler, manual runs, the extractor pass and the archive's status.
+
+    python scheduler.py [--db PATH] [--replica] [--at HH:MM] ...   scheduler in the foreground
+    python scheduler.py run [AGENCY ...] [--db PATH] [--replica]     crawl now, then extract, then a summary
+    python scheduler.py extract [--all] [--db PATH]                  the extractor pass only
+    python scheduler.py status [--db PATH] [--json]                  per agency: runs, reports by year, gaps
+
+The nightly job (APScheduler 3, BlockingScheduler, Asia/Shanghai) crawls every agency in one child
+process, then runs the extractor pass in another: crawl then extract, always in that order. See
+docs/scheduler.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.combining import OrTrigger
+from apscheduler.triggers.cron import CronTrigger
+
+from archive.batch import (ArchiveLock, BatchError, Runner, check_agencies, check_chromium, check_db,
+                           load_registry, record_run)
+from archive.db import open_db
+from archive.status import agency_status, format_status, last_report_year, local_time
+
+TZ = ZoneInfo("Asia/Shanghai")
+JOB_ID = "nightly"
+
+
+def say(*parts) -> None:
+    """Progress lines: Beijing time, flushed at once (they go to a terminal or the journal)."""
+    print(datetime.now(TZ).strftime("[%H:%M:%S]"), *parts, flush=True)
+
+
+def batch_id(kind: str, at: datetime | None = None) -> str:
+    """`nightly-20260301T183000Z`: sortable, so a restart can tell whether a night was handled."""
+    return f"{kind}-{(at or datetime.now(timezone.utc)).astimezone(timezone.utc):%Y%m%dT%H%M%SZ}"
+
+
+# ---------------------------------------------------------------- the nightly trigger
+
+def parse_months(spec: str) -> set[int]:
+    """'1-4' or '1,2,3,12' -> month numbers."""
+    months = set()
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        lo, _, hi = part.partition("-")
+        months.update(range(int(lo), int(hi or lo) + 1))
+    if not months or not months <= set(range(1, 13)):
+        raise argparse.ArgumentTypeError(f"bad month list: {spec!r}")
+    return months
+
+
+def nightly_trigger(at: str, season: str, off_season_day: str) -> OrTrigger | CronTrigger:
+    """Daily at `at` in the report season's months, weekly on `off_season_day` in the others."""
+    hour, minute = (int(x) for x in at.split(":"))
+    months = parse_months(season)
+    daily = CronTrigger(month=",".join(map(str, sorted(months))), hour=hour, minute=minute, timezone=TZ)
+    rest = sorted(set(range(1, 13)) - months)
+    if not rest or off_season_day in ("", "none"):
+        return daily
+    weekly = CronTrigger(month=",".join(map(str, rest)), day_of_week=off_season_day, hour=hour,
+                         minute=minute, timezone=TZ)
+    return OrTrigger([daily, weekly])
+
+
+def missed_night(trigger, db_path: str, now: datetime) -> datetime | None:
+    """The last scheduled time before `now` if the archive shows it was never handled, else None.
+
+    "Handled" = some runs row of a nightly batch (crawl, failed or missed) at or after it. Used as
+    the job's first next_run_time, so APScheduler itself runs it (within the misfire grace time)
+    or reports it missed. A fresh archive (no nightly batch yet) has nothing to catch up.
+    """
+    prev, t = None, trigger.get_next_fire_time(None, now - timedelta(days=8))
+    while t and t <= now:
+        prev, t = t, trigger.get_next_fire_time(t, t + timedelta(seconds=1))
+    if prev is None:
+        return None
+    db = open_db(db_path)
+    try:
+        any_night = db.execute("SELECT 1 FROM runs WHERE batch LIKE 'nightly-%' LIMIT 1").fetchone()
+        handled = db.execute("SELECT 1 FROM runs WHERE batch >= ? AND batch LIKE 'nightly-%' LIMIT 1",
+                             [batch_id("nightly", prev)]).fetchone()
+    finally:
+        db.conn.close()
+    return prev if any_night and not handled else None
+
+
+# ---------------------------------------------------------------- shared pieces
+
+def start_replica():
+    """The bundled replica web on a free loopback port (children reach it through http_proxy)."""
+    from replica.server import ReplicaServer
+    server = ReplicaServer()
+    server.start()
+    say(f"replica web serving at {server.proxy_url}")
+    return server
+
+
+def stop_replica(server, log_path: str | None) -> None:
+    """Stop the replica; with --replica-log, write its request log there (JSON lines)."""
+    server.stop()
+    if log_path:
+        with open(log_path, "w", encoding="utf-8") as f:
+            for rec in server.log:
+                f.write(json.dumps(rec.as_dict(), ensure_ascii=False) + "\n")
+
+
+def summary(db_path: str, first_run_id: int) -> str:
+    """Per-agency table of the crawl rows written after `first_run_id`, plus the extract line."""
+    db = open_db(db_path)
+    try:
+        rows = db.execute(
+            "SELECT id, kind, agency, responses, errors, pages_unchanged, reports_found, status,"
+            " failure FROM runs WHERE id > ? ORDER BY id", [first_run_id]).fetchall()
+        table = [("agency", "pages", "new reports", "unchanged", "errors", "status")]
+        notes = []
+        for rid, kind, agency, pages, errors, unchanged, found, status, failure in rows:
+            if kind == "crawl":
+                new = db.execute(
+                    "SELECT count(*) FROM captures c WHERE c.run_id = ? AND c.kind = 'report'"
+                    " AND c.body_sha256 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM captures p"
+                    " WHERE p.url = c.url AND p.id < c.id AND p.body_sha256 IS NOT NULL)",
+                    [rid]).fetchone()[0]
+                table.append((agency, pages or 0, new, unchanged or 0, errors or 0, status))
+                if failure and status != "ok":
+                    notes.append(f"  {agency}: {failure}")
+            elif kind == "extract":
+                notes.append(f"extract: {status}, {found or 0} reports, {errors or 0} errors"
+                             + (f" ({failure})" if failure else ""))
+            else:
+                notes.append(f"{kind}: {failure}")
+    finally:
+        db.conn.close()
+    widths = [max(len(str(r[i])) for r in table) for i in range(len(table[0]))]
+    lines = ["  ".join(str(v).ljust(w) if i == 0 else str(v).rjust(w)
+                       for i, (v, w) in enumerate(zip(r, widths))) for r in table]
+    return "\n".join([*lines, *notes])
+
+
+def install_stop(runner: Runner, then=None) -> None:
+    """SIGTERM/SIGINT: stop the running child gracefully (bounded), run nothing more, then `then()`."""
+    count = 0
+
+    def handler(signum, frame):
+        nonlocal count
+        count += 1
+        if count == 1:
+            say(f"{signal.Signals(signum).name}: shutting down")
+            runner.stop()
+            if then:
+                threading.Thread(target=then, name="shutdown").start()
+        elif runner._child and runner._child.poll() is None:
+            say(f"{signal.Signals(signum).name} again: forcing the child to stop")
+            runner._child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+# ---------------------------------------------------------------- commands
+
+def cmd_scheduler(args) -> int:
+    registry = load_registry()
+    check_db(args.db)
+    check_chromium(list(registry), registry)
+    trigger = nightly_trigger(args.at, args.season, args.off_season_day)
+    now = datetime.now(TZ)
+    if args.first_run_in is not None:
+        first = now + timedelta(seconds=args.first_run_in)
+    else:
+        first = missed_night(trigger, args.db, now) or trigger.get_next_fire_time(None, now)
+    replica = start_replica() if args.replica else None
+    runner = Runner(args.db, proxy_url=replica.proxy_url if replica else None,
+                    stop_timeout=args.stop_timeout, echo=say)
+    sched = BlockingScheduler(timezone=TZ)
+
+    def nightly():
+        registry = load_registry()
+        check_db(args.db)
+        check_chromium(list(registry), registry)
+        outcome = runner.batch(None, batch_id("nightly"), polite=args.polite)
+        say("nightly run finished" if outcome.ok else f"nightly run: {'; '.join(outcome.failures) or 'stopped'}")
+        print(summary(args.db, outcome.first_run_id), flush=True)
+
+    def on_event(event):
+        try:
+            if event.code == EVENT_JOB_MISSED:
+                late = (datetime.now(TZ) - event.scheduled_run_time).total_seconds()
+                why = (f"missed the run due {local_time(event.scheduled_run_time.isoformat())} by "
+                       f"{late:.0f} s (misfire grace time {args.misfire_grace_time} s)")
+                say(why)
+                record_run(args.db, kind="missed", status="missed", failure=why,
+                           batch=batch_id("nightly", event.scheduled_run_time),
+                           started_at=event.scheduled_run_time.astimezone(timezone.utc).isoformat())
+            elif event.code == EVENT_JOB_ERROR:
+                why = str(event.exception) if isinstance(event.exception, BatchError) else repr(event.exception)
+                say(f"nightly run failed: {why}")
+                record_run(args.db, kind="failed", status="failed", failure=why,
+                           batch=batch_id("nightly", event.scheduled_run_time))
+            elif event.code == EVENT_JOB_EXECUTED and not runner.stopping.is_set():
+                job = sched.get_job(JOB_ID)
+                if job and job.next_run_time:
+                    say(f"next run at {job.next_run_time:%Y-%m-%d %H:%M %Z}")
+        except Exception as e:  # bookkeeping must never stop the scheduler
+            say(f"could not record {event.code} in {args.db}: {e}")
+
+    sched.add_job(nightly, trigger, id=JOB_ID, name="nightly crawl, then extract", next_run_time=first,
+                  max_instances=1, coalesce=True, misfire_grace_time=args.misfire_grace_time)
+    sched.add_listener(on_event, EVENT_JOB_MISSED | EVENT_JOB_ERROR | EVENT_JOB_EXECUTED)
+    stopper = threading.Event()
+    install_stop(runner, then=lambda: (sched.shutdown(wait=True), stopper.set()))
+    say(f"scheduler started (db {args.db}); next run at {first:%Y-%m-%d %H:%M:%S %Z}; "
+        f"{args.at} daily in months {args.season}, else weekly on {args.off_season_day}")
+    try:
+        sched.start()
+        stopper.wait()
+    finally:
+        if replica:
+            stop_replica(replica, args.replica_log)
+    say("scheduler stopped cleanly")
+    return 0
+
+
+def cmd_run(args) -> int:
+    registry = load_registry()
+    agencies = check_agencies(args.agencies, registry)
+    check_db(args.db)
+    with ArchiveLock(args.db) as lock:
+        check_chromium(agencies, registry)
+        replica = start_replica() if args.replica else None
+        try:
+            runner = Runner(args.db, proxy_url=replica.proxy_url if replica else None,
+                            stop_timeout=args.stop_timeout, echo=say)
+            install_stop(runner)
+            outcome = runner.batch(args.agencies or None, batch_id("manual"), refresh=args.refresh,
+                                   polite=args.polite, lock=lock)
+        finally:
+            if replica:
+                stop_replica(replica, args.replica_log)
+    print(summary(args.db, outcome.first_run_id), flush=True)
+    return 0 if outcome.ok else 1
+
+
+def cmd_extract(args) -> int:
+    check_db(args.db)
+    with ArchiveLock(args.db) as lock:
+        from archive.batch import Outcome, last_run_id
+        runner = Runner(args.db, stop_timeout=args.stop_timeout, echo=say)
+        install_stop(runner)
+        outcome = Outcome(batch=batch_id("extract"), first_run_id=last_run_id(args.db))
+        runner.extract(outcome, all=args.all, lock=lock)
+    print(summary(args.db, outcome.first_run_id), flush=True)
+    return 0 if outcome.ok else 1
+
+
+def cmd_status(args) -> int:
+    check_db(args.db, create=False)
+    registry = load_registry()
+    db = open_db(args.db, migrate=False)
+    try:
+        rows = agency_status(db, list(registry), last_year=last_report_year())
+    finally:
+        db.conn.close()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        print(format_status(rows, {k: v.name for k, v in registry.items()}))
+    return 0
+
+
+# ---------------------------------------------------------------- argument parsing
+
+def add_crawl_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """--replica, --polite, --stop-timeout: real defaults at the top level, none in subcommands
+    (so `scheduler.py --replica run` and `scheduler.py run --replica` both work)."""
+    default = (lambda v: v) if top else (lambda v: argparse.SUPPRESS)
+    parser.add_argument("--replica", action="store_true", default=default(False),
+                        help="crawl the bundled replica web (started on a free loopback port) "
+                             "instead of the real sites; implies --no-polite")
+    parser.add_argument("--polite", action=argparse.BooleanOptionalAction, default=default(None),
+                        help="crawl with delays and autothrottle (default: on, off with --replica)")
+    parser.add_argument("--stop-timeout", type=float, default=default(60.0), metavar="S",
+                        help="on SIGTERM/SIGINT wait this long for a running child (default 60)")
+    parser.add_argument("--replica-log", default=default(None), metavar="FILE",
+                        help="with --replica: write the replica's request log to FILE (JSON lines)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    env = os.environ.get
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS,
+                        help="the archive (default: $NIANBAO_DB or archive.db)")
+    parser = argparse.ArgumentParser(
+        prog="scheduler.py", description=__doc__.split("\n\n")[0],
+        epilog="Without a command: run the scheduler in the foreground until SIGTERM/SIGINT. "
+               "Commands: run, extract, status (each has --help).")
+    parser.add_argument("--db", default=env("NIANBAO_DB", "archive.db"),
+                        help="the archive (default: $NIANBAO_DB or archive.db)")
+    net = argparse.ArgumentParser(add_help=False)
+    add_crawl_options(net, top=False)
+    add_crawl_options(parser, top=True)
+    parser.set_defaults(command=None)
+    parser.add_argument("--at", default=env("NIANBAO_AT", "02:30"), metavar="HH:MM",
+                        help="time of the nightly run, Asia/Shanghai (default $NIANBAO_AT or 02:30)")
+    parser.add_argument("--season", default=env("NIANBAO_SEASON", "1-4"), metavar="MONTHS",
+                        help="months with a daily run (report season; default $NIANBAO_SEASON or 1-4)")
+    parser.add_argument("--off-season-day", default=env("NIANBAO_OFF_SEASON_DAY", "mon"), metavar="DAY",
+                        help="weekday of the weekly run in other months, or 'none' "
+                             "(default $NIANBAO_OFF_SEASON_DAY or mon)")
+    parser.add_argument("--misfire-grace-time", type=int, default=6 * 3600, metavar="S",
+                        help="a run missed by less than this still runs, once (default 21600 = 6 h)")
+    parser.add_argument("--first-run-in", type=float, metavar="S", help=argparse.SUPPRESS)  # testing
+
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = sub.add_parser("run", parents=[common, net], help="crawl now (all or the named agencies), then extract",
+                         description="Crawl now in a child process (all agencies, or those named), then run "
+                                     "the extractor pass; prints progress and a per-agency summary.")
+    run.add_argument("agencies", nargs="*", metavar="AGENCY", help="agency slugs (default: all)")
+    run.add_argument("--refresh", action="store_true",
+                     help="re-fetch report pages already archived (conditionally)")
+    ext = sub.add_parser("extract", parents=[common], help="run the extractor pass on the archive",
+                         description="Extract reports from captures not yet extracted by this extractor "
+                                     "version (--all: everything again).")
+    ext.add_argument("--all", action="store_true", help="re-extract every capture")
+    st = sub.add_parser("status", parents=[common], help="per agency: last run, reports by year, missing years",
+                        description="Per agency: last crawl and its status, last success, reports archived "
+                                    "by year, years missing since the first report. Read-only.")
+    st.add_argument("--json", action="store_true", help="machine-readable output")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+    if args.polite is None:
+        args.polite = not args.replica
+    commands = {None: cmd_scheduler, "run": cmd_run, "extract": cmd_extract, "status": cmd_status}
+    try:
+        return commands[args.command](args)
+    except BatchError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
