@@ -1,0 +1,359 @@
+"""Report metadata: title, agency (matched to the registry), report year, publication date, 索引号,
+发布机构, 文号.
+
+Sources, best first: head tags (ArticleTitle, PubDate, ContentSource), the metadata block above the body
+(th/td pairs, spaced labels such as `索 引 号`, one-line `索引号:... 发文日期:...`, `|`-flattened tables),
+the page's headings and <title>, the first line that looks like a report title, the signature at the end.
+All values are read from normalised text (half-width, Simplified).
+"""
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+
+from archive.extract.document import Document, normalise
+
+REGISTRY_PATH = Path(__file__).resolve().parents[2] / "crawler" / "agencies.yaml"
+
+# ---------------------------------------------------------------- registry
+
+
+@functools.lru_cache(maxsize=4)
+def load_registry(path: str | None = None) -> dict[str, dict]:
+    """slug -> registry entry (crawler/agencies.yaml), each with derived `_canon`, `_aliases`, `_place`."""
+    with open(path or REGISTRY_PATH, encoding="utf-8") as f:
+        data = yaml.safe_load(f) or {}
+    out = {}
+    for slug, entry in data.items():
+        if not isinstance(entry, dict) or not entry.get("name"):
+            continue
+        e = dict(entry)
+        e["_canon"] = canon_name(e["name"])
+        e["_aliases"] = {canon_name(a) for a in [*(e.get("aliases") or []), e.get("short_name") or ""] if a}
+        e["_place"] = _place_of(e)
+        out[slug] = e
+    return out
+
+
+def canon_name(name: str) -> str:
+    """Comparable form of an agency name: no spaces, 住房城乡建设/住建 -> 住房和城乡建设."""
+    name = re.sub(r"\s+", "", normalise(name))
+    name = name.replace("住房城乡建设", "住房和城乡建设")
+    name = re.sub(r"住建(?=[厅局委部])", "住房和城乡建设", name)
+    return name
+
+
+def _place_of(entry: dict) -> str:
+    name = entry["name"]
+    if entry.get("level") == "province" and entry.get("province"):
+        return entry["province"]
+    m = re.match(r"(.{2,6}?)(?:市|州|县|区|盟|旗)", name)
+    if m:
+        return m.group(1).removesuffix("省").split("省")[-1]
+    return entry.get("province") or ""
+
+
+def slugs_for_host(host: str | None) -> list[str]:
+    if not host:
+        return []
+    host = host.lower().split(":")[0]
+    return [slug for slug, e in load_registry().items()
+            if any(host == d or host.endswith("." + d) for d in (e.get("allowed_domains") or []))]
+
+
+_ORG_SUFFIX = r"(?:厅|局|委员会|委|办公室|办|人民政府|政府|中心|院|署|所|站|处|部|馆|队|会)"
+_PLACE_START = re.compile(r"^[\u4e00-\u9fff]{2,12}?(?:省|市|自治区|自治州|县|区|州|盟|旗)")
+
+
+def is_full_name(name: str) -> bool:
+    """Looks like a full agency name (starts with a place, ends like an organisation), not a short form
+    such as 市住建委 / 自治区住建厅."""
+    c = canon_name(name)
+    return (6 <= len(c) <= 40 and bool(_PLACE_START.match(c)) and bool(re.search(_ORG_SUFFIX + "$", c))
+            and not re.match(r"^(?:省|市|区|县|自治区|州)", c))
+
+
+def resolve_agency(name: str, *, host_slugs=(), text: str = "") -> str | None:
+    """Registry slug for a printed agency name (full name, alias or short form), or None.
+    Ambiguous short forms are settled by the site's host, then by which place the text names most."""
+    c = canon_name(name)
+    if not c:
+        return None
+    reg = load_registry()
+    exact = [s for s, e in reg.items() if e["_canon"] == c]
+    if len(exact) == 1:
+        return exact[0]
+    cands = [s for s, e in reg.items() if c in e["_aliases"] or (len(c) >= 5 and e["_canon"].endswith(c))]
+    return _disambiguate(cands, host_slugs, text)
+
+
+def _disambiguate(cands, host_slugs, text):
+    if not cands:
+        return None
+    if len(cands) == 1:
+        return cands[0]
+    by_host = [s for s in cands if s in host_slugs]
+    if len(by_host) == 1:
+        return by_host[0]
+    reg = load_registry()
+    counts = {s: text.count(reg[s]["_place"]) if reg[s]["_place"] else 0 for s in cands}
+    best = max(counts.values())
+    top = [s for s, n in counts.items() if n == best]
+    return top[0] if best > 0 and len(top) == 1 else None
+
+
+_SELF_REF = {"厅": r"[我本]厅", "局": r"[我本]局", "委": r"[我本]委", "办": r"[我本]办"}
+
+
+def guess_agency_from_text(text: str, host_slugs=()) -> str | None:
+    """No explicit name: score registry agencies by the text's evidence: full name, aliases / short
+    forms, self-references (我厅, 本局) that fit the name, the place named, and the site's host."""
+    reg = load_registry()
+    ctext = canon_name(text[:20000])
+    best, best_score = None, 0
+    for slug, e in reg.items():
+        full = ctext.count(e["_canon"])
+        alias = sum(ctext.count(a) for a in e["_aliases"])
+        suffix = next((k for k in ("委员会", "厅", "局", "委", "办") if e["_canon"].endswith(k)), None)
+        selfref = len(re.findall(_SELF_REF[suffix[0]], ctext)) if suffix else 0
+        place = ctext.count(e["_place"]) if e["_place"] else 0
+        host = slug in host_slugs
+        if not (full or host or (place and (alias or selfref))):
+            continue
+        score = 100 * host + 20 * min(full, 3) + 5 * min(alias, 3) + 2 * min(selfref, 5) + 3 * min(place, 5)
+        if score > best_score:
+            best, best_score = slug, score
+    return best
+
+
+# ---------------------------------------------------------------- labelled values
+
+def _spaced(word: str) -> str:
+    return r"\s*".join(map(re.escape, word))
+
+
+_LABELS = ["索引号", "主题分类", "组配分类", "体裁分类", "服务对象", "分类", "发布机构", "发文机关", "成文日期",
+           "生成日期", "发文日期", "发布日期", "发布时间", "公开日期", "发文字号", "文件编号", "文号", "公开方式",
+           "公开范围", "公开时限", "有效性", "效力状况", "标题", "名称", "信息来源", "来源", "浏览次数", "关键词",
+           "主题词", "统一编号", "时间", "字体", "作者"]
+_ANY_LABEL = re.compile(r"(?<![\u4e00-\u9fff])(?:" + "|".join(_spaced(l) for l in _LABELS) + r")\s*[:|]")
+
+
+def labelled(text: str, *labels: str, short: bool = False) -> str | None:
+    """The value printed after the first of `labels` found (first occurrence in the text wins per
+    label, labels tried in order): `label: value`, `label | value`, spaced labels, several labels on
+    one line. Returns None when the label is absent or its value empty."""
+    for label in labels:
+        lb = r"(?<![\u4e00-\u9fff])" if short or len(label) <= 2 else ""
+        for m in re.finditer(lb + _spaced(label) + r"\s*(?::|\|)\s*", text):
+            rest = text[m.end():].split("\n", 1)[0]
+            rest = rest.split("|", 1)[0]
+            nxt = _ANY_LABEL.search(rest)
+            if nxt:
+                rest = rest[:nxt.start()]
+            rest = rest.strip(" :")
+            if rest:
+                return rest
+            break  # the label is there but empty
+    return None
+
+
+_DATE_RE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+                      r"(?:\s*(\d{1,2})\s*:\s*(\d{2})(?:\s*:\s*(\d{2}))?)?")
+
+
+def parse_date(value: str | None) -> tuple[str, str | None] | None:
+    """'2019-03-22 10:15:23' / '2019年3月22日' -> ("2019-03-22", "2019-03-22 10:15:23" or None)."""
+    if not value:
+        return None
+    m = _DATE_RE.search(value)
+    if not m:
+        return None
+    y, mo, d, hh, mm, ss = m.groups()
+    if not (1 <= int(mo) <= 12 and 1 <= int(d) <= 31):
+        return None
+    date = f"{y}-{int(mo):02d}-{int(d):02d}"
+    if hh is None:
+        return date, None
+    t = f"{date} {int(hh):02d}:{mm}" + (f":{ss}" if ss else "")
+    return date, t
+
+
+# ---------------------------------------------------------------- title and year
+
+_REPORT_TITLE = re.compile(r"(?:政府信息公开|政务公开|信息公开).{0,14}报告")
+_CN_DIGITS = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
+
+
+def looks_like_report_title(s: str | None) -> bool:
+    return bool(s) and len(s) <= 90 and bool(_REPORT_TITLE.search(s))
+
+
+def find_title(doc: Document) -> str | None:
+    head = {k: normalise(v) for k, v in doc.head.items()}
+    for key in ("articletitle", "title", "dc.title", "og:title"):
+        if head.get(key) and looks_like_report_title(head[key]):
+            return head[key].strip()
+    v = labelled(doc.page_text, "标题", short=True)
+    if looks_like_report_title(v):
+        return v
+    if doc.root is not None:
+        for el in doc.root.xpath("//h1|//h2|//h3|//*[contains(@class,'title') or contains(@id,'title')]"):
+            t = normalise(re.sub(r"\s+", " ", el.text_content() or "")).strip()
+            if looks_like_report_title(t):
+                return t
+    if doc.title_tag:
+        for part in re.split(r"\s*[-_|—]+\s*", normalise(doc.title_tag)):
+            if looks_like_report_title(part):
+                return part.strip()
+    for line in doc.page_text.split("\n")[:60]:
+        if looks_like_report_title(line) and not line.startswith(("根据", "按照", "现将", "本报告")):
+            return line.strip()
+    return None
+
+
+_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年(度)?")
+
+
+def year_from_title(title: str | None) -> int | None:
+    if not title:
+        return None
+    t = title.translate(_CN_DIGITS)
+    m = _YEAR_RE.search(t) or re.search(r"((?:19|20)\d{2})", t)
+    return int(m.group(1)) if m else None
+
+
+def year_from_text(text: str, published_year: int | None) -> int | None:
+    """The year the text reports on: years written as 「YYYY年度」, in report phrases, early in the text,
+    and often; never after the publication year."""
+    scores: Counter = Counter()
+    for m in _YEAR_RE.finditer(text[:30000]):
+        y = int(m.group(1))
+        if published_year and y > published_year:
+            continue
+        if y < 2000:
+            continue
+        w = 1.0
+        if m.group(2):
+            w += 2
+        ctx = text[m.end():m.end() + 20]
+        if re.match(r"(?:度)?(?:政府信息公开|政务公开|信息公开)", ctx):
+            w += 3
+        if re.match(r"\d{1,2}\s*月", ctx):  # a date inside the year, e.g. 2017年12月底: weaker
+            w -= 0.5
+        if m.start() < 400:
+            w += 1
+        scores[y] += w
+    if not scores:
+        return None
+    return scores.most_common(1)[0][0]
+
+
+# ---------------------------------------------------------------- signature
+
+def signature_name(text: str) -> str | None:
+    """The agency name signed at the end (a full name on its own line among the last lines)."""
+    lines = [l.strip() for l in text.split("\n")[-6:]]
+    for line in reversed(lines):
+        if len(line) <= 30 and is_full_name(line):
+            return line
+    return None
+
+
+_TITLE_ORG = [
+    re.compile(r"^(?P<org>[\u4e00-\u9fff()]{4,40}?)\s*(?:关于)?\s*(?:19|20)\d{2}\s*年"),
+    re.compile(r"(?:19|20)\d{2}\s*年度?\s*(?P<org>[\u4e00-\u9fff()]{4,40}?)\s*(?:政府信息公开|政务公开|信息公开)"),
+]
+
+
+def title_org(title: str | None) -> str | None:
+    if not title:
+        return None
+    for rx in _TITLE_ORG:
+        m = rx.search(title)
+        if m and re.search(_ORG_SUFFIX + "$", m.group("org")):
+            return m.group("org")
+    return None
+
+
+# ---------------------------------------------------------------- all together
+
+def extract_meta(doc: Document, url: str | None = None) -> dict:
+    """Metadata of a document: title, agency, agency_slug, year, published, published_time, index_no,
+    publisher, doc_no, warnings."""
+    warnings: list[str] = []
+    head = {k: normalise(v) for k, v in doc.head.items()}
+    page = doc.page_text
+    title = find_title(doc)
+
+    # dates: head tag first, then labelled lines, from the most to the least specific
+    pub = parse_date(head.get("pubdate") or head.get("publishdate") or head.get("firstpublishedtime"))
+    if not pub:
+        for label in ("发布日期", "发布时间", "发文日期", "公开日期"):
+            pub = parse_date(labelled(page, label))
+            if pub:
+                break
+    if not pub:
+        pub = parse_date(labelled(page, "时间", short=True))
+    if not pub:
+        pub = parse_date(labelled(page, "成文日期", "生成日期"))
+        if pub:
+            warnings.append("published date taken from 成文日期/生成日期")
+    published, published_time = pub if pub else (None, None)
+
+    index_no = labelled(page, "索引号")
+    if index_no:
+        m = re.match(r"[A-Za-z0-9][\w\-/.·]*", index_no)
+        index_no = m.group(0) if m else None
+    publisher = labelled(page, "发布机构", "发文机关")
+    if publisher:
+        publisher = publisher.split(" ")[0]
+    doc_no = labelled(page, "发文字号", "文件编号", "文号", short=True)
+    if doc_no and (re.fullmatch(r"[无/—\-]+", doc_no) or len(doc_no) > 40):
+        doc_no = None
+
+    # agency: explicit names first, then the text's evidence, then the site
+    host = urlsplit(url).hostname if url else None
+    host_slugs = slugs_for_host(host)
+    full_text = page + "\n" + doc.text
+    explicit = [title_org(title), head.get("contentsource"), publisher, signature_name(doc.text)]
+    agency = slug = None
+    unresolved = None
+    for name in filter(None, explicit):
+        s = resolve_agency(name, host_slugs=host_slugs, text=full_text)
+        if s:
+            slug = s
+            break
+        if unresolved is None and is_full_name(name):
+            unresolved = canon_name(name)
+    if slug is None and unresolved is None:
+        slug = guess_agency_from_text(full_text, host_slugs)
+        if slug is None and len(host_slugs) == 1:
+            slug = host_slugs[0]
+            warnings.append("agency taken from the site's host alone")
+    if slug:
+        agency = load_registry()[slug]["name"]
+    elif unresolved:
+        agency = unresolved
+        warnings.append(f"agency {unresolved} is not in the registry")
+    else:
+        warnings.append("agency not found")
+
+    pub_year = int(published[:4]) if published else None
+    year = year_from_title(title)
+    if year is None:
+        year = year_from_text(doc.text or page, pub_year)
+    if year is None and pub_year:
+        year = pub_year - 1
+        warnings.append("report year guessed as publication year - 1")
+    if year is None:
+        warnings.append("report year not found")
+
+    return {"title": title, "agency": agency, "agency_slug": slug, "year": year, "published": published,
+            "published_time": published_time, "index_no": index_no, "publisher": publisher,
+            "doc_no": doc_no, "warnings": warnings}

@@ -1,0 +1,183 @@
+"""Headline figures stated in sentences (the prose generation, and prose parts of later reports).
+
+Each headline key has an ordered list of rules; a rule is a regex over one sentence (or one clause:
+sentences split further at commas) plus words that veto it (distractors: previous-year comparisons,
+visit counts, 人大建议, 信箱, 作为复议机关 ...). The first rule that matches anywhere in the text wins, so
+rules go from the most specific to the most general. Negations (「没有因政府信息公开申请行政复议」,
+「未收取任何费用」) give 0; silence gives nothing (null in the summary).
+Text given here is normalised (half-width punctuation, Simplified characters).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_CN_NUM = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+           "九": 9}
+NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]{1,6})"
+COUNT_UNIT = r"\s*(?P<unit>件|条|份|次|宗|起|个|篇|人次)"
+_COMPARISON = re.compile(r"上年|去年|上一年|同比|较|比20|相比|增长|减少|下降|上升")
+
+
+def parse_number(s: str) -> float | None:
+    """'4,238' -> 4238; '3.5' -> 3.5; Chinese numerals up to the thousands ('十二' -> 12, '两' -> 2)."""
+    s = s.strip()
+    if re.fullmatch(r"[\d,]+(?:\.\d+)?", s):
+        return float(s.replace(",", ""))
+    total, cur = 0, 0
+    for ch in s:
+        if ch in _CN_NUM:
+            cur = _CN_NUM[ch]
+        elif ch in "十百千":
+            mult = {"十": 10, "百": 100, "千": 1000}[ch]
+            total += (cur or 1) * mult
+            cur = 0
+        else:
+            return None
+    return float(total + cur)
+
+
+@dataclass
+class Figure:
+    key: str
+    value: float
+    unit: str | None
+    label: str       # the matched phrase
+    sentence: str    # the sentence it came from (the stat's source)
+
+
+@dataclass
+class Rule:
+    key: str
+    pattern: re.Pattern
+    zero: bool = False          # the rule states "none": value 0
+    scope: str = "clause"       # clause (split at commas) | sentence
+    veto: re.Pattern | None = None       # a sentence containing this is not for this rule
+    require: re.Pattern | None = None    # the sentence must contain this
+    section: re.Pattern | None = None    # the enclosing heading must match this
+    factor_by_unit: dict | None = None   # e.g. {"万元": 10000}
+
+
+def _r(key, rx, **kw) -> Rule:
+    return Rule(key, re.compile(rx), **kw)
+
+
+_APPLY = r"(?:依申请公开|信息公开申请|政府信息公开申请|公开申请|申请公开)"
+_NEG = r"(?:没有|未(?!经)|无(?!法)|暂无|不存在)"
+_CHANNEL = re.compile(r"档案馆|图书馆|查阅|提供|报送|微信|微博|公众号|报刊|广播|电视|新闻|门户网站|网站上?公开|"
+                      r"访问量|点击量|浏览量")
+_NOT_APPLICATIONS = re.compile(r"人大|政协|建议|提案|信箱|信访|咨询|投诉|举报|热线|留言|12345|来电")
+_REVIEW_BODY = re.compile(r"复议机关|作为复议|复议机构")
+_FEE_CONTEXT = re.compile(r"公开|申请|检索|复制|邮寄|信息处理费")
+_FEE_VETO = re.compile(r"行政事业性收费|考务|收费项目|收费标准|收费依据|收费公示|收费信息")
+
+RULES: list[Rule] = [
+    # proactive disclosure: the year's total, not a channel's or a category's count
+    _r("proactive_total", rf"主动公开[^,;。\d]{{0,16}}?(?:共|总计|合计|累计)?计?{NUM}{COUNT_UNIT}",
+       veto=_CHANNEL),
+    _r("proactive_total", rf"^(?:全年|今年|本年度?|年内|年度)?(?:共|累计|总计)?(?:主动)?(?:发布|公开)"
+                          rf"(?:各类|政府|政务|各项)*信息(?:共|总计)?{NUM}\s*(?P<unit>条|件)",
+       section=re.compile(r"主动公开"), veto=_CHANNEL),
+    _r("proactive_total", rf"^(?:全年|今年|本年度?|年内)(?:共|累计)?(?:发布|公开)(?:各类|政府|政务|各项)*信息"
+                          rf"(?:共|总计)?{NUM}\s*(?P<unit>条)"),
+
+    # applications received
+    _r("applications_new", rf"{_NEG}(?:收到|受理|接到|发生)[^,;。\d]{{0,12}}?{_APPLY}", zero=True),
+    _r("applications_new", rf"(?:受理|收到|接到|接收|办理)[^,;。\d]{{0,20}}?{_APPLY}[^,;。\d]{{0,12}}?"
+                           rf"(?:共|总计|合计)?计?{NUM}{COUNT_UNIT}", veto=_NOT_APPLICATIONS),
+    _r("applications_new", rf"{_APPLY}(?:政府信息)?(?:的)?(?:数量|总数|件数)[^,;。\d]{{0,4}}(?:为|共|计)+"
+                           rf"{NUM}{COUNT_UNIT}", veto=_NOT_APPLICATIONS),
+
+    # outcomes
+    _r("granted", rf"(?<![不])同意公开[^,;。、\d]{{0,8}}?{NUM}{COUNT_UNIT}"),
+    _r("granted", rf"(?<!部分)(?<!不)予以公开[^,;。、\d]{{0,6}}?{NUM}{COUNT_UNIT}"),
+    _r("partially_granted", rf"{_NEG}[^,;。\d]{{0,4}}?(?:同意)?部分公开", zero=True),
+    _r("partially_granted", rf"(?:同意)?部分(?:予以)?公开[^,;。\d]{{0,8}}?{NUM}{COUNT_UNIT}"),
+    _r("refused", rf"{_NEG}[^,;。\d]{{0,10}}?(?:不予公开|不同意公开)", zero=True),
+    _r("refused", rf"(?:不予公开|不同意公开)[^,;。\d]{{0,8}}?{NUM}{COUNT_UNIT}"),
+
+    # reviews and lawsuits about the agency's own disclosure answers
+    _r("review_total", rf"行政复议[^;。]{{0,30}}?信息公开类?(?:案件)?(?:有|共)?{NUM}\s*(?P<unit>件|起|宗)",
+       scope="sentence", veto=_REVIEW_BODY),
+    _r("review_total", rf"{_NEG}[^;。\d]{{0,30}}?行政复议", zero=True, scope="sentence", veto=_REVIEW_BODY),
+    _r("review_total", rf"行政复议[^;。\d]{{0,20}}?(?:均|都)?(?:为|是)?(?:0|零)\s*(?:件|起|次|宗)?(?!\d)",
+       zero=True, scope="sentence", veto=_REVIEW_BODY),
+    _r("review_total", rf"行政复议[^,;。\d诉]{{0,12}}?(?:共|有)?{NUM}\s*(?P<unit>件|起|次|宗)", veto=_REVIEW_BODY),
+    _r("litigation_total", rf"行政诉讼[^;。]{{0,30}}?信息公开类?(?:案件)?(?:有|共)?{NUM}\s*(?P<unit>件|起|宗)",
+       scope="sentence"),
+    _r("litigation_total", rf"{_NEG}[^;。\d]{{0,40}}?行政诉讼", zero=True, scope="sentence"),
+    _r("litigation_total", rf"行政诉讼[^;。\d]{{0,20}}?(?:均|都)?(?:为|是)?(?:0|零)\s*(?:件|起|次|宗)?(?!\d)",
+       zero=True, scope="sentence"),
+    _r("litigation_total", rf"行政诉讼[^,;。\d]{{0,12}}?(?:共|有)?{NUM}\s*(?P<unit>件|起|次|宗)"),
+
+    # fees for disclosure on application (yuan)
+    _r("disclosure_fees_yuan", rf"(?:收取|收费)[^,;。\d]{{0,16}}?{NUM}\s*(?P<unit>万元|元)",
+       require=_FEE_CONTEXT, veto=_FEE_VETO, factor_by_unit={"万元": 10000}),
+    _r("disclosure_fees_yuan", rf"信息处理费[^,;。\d]{{0,10}}?{NUM}\s*(?P<unit>万元|元)",
+       factor_by_unit={"万元": 10000}),
+    _r("disclosure_fees_yuan", rf"{_NEG}(?:收取|收|涉及|产生|发生)?[^,;。\d]{{0,8}}?(?:任何)?(?:费用|收费|信息处理费)",
+       zero=True, require=_FEE_CONTEXT, veto=_FEE_VETO),
+    _r("disclosure_fees_yuan", r"免费(?:公开|提供(?:政府)?信息)", zero=True),
+]
+
+_SENTENCE_SPLIT = re.compile(r"(?<=[。;!?])|\n")
+_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|第[一二三四五六七八九十]+(?:部分|章))")
+
+
+def sentences(text: str):
+    """(sentence, current top-level heading) pairs."""
+    heading = ""
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        if _HEADING.match(line) and len(line) < 60:
+            heading = line
+        for s in _SENTENCE_SPLIT.split(line):
+            s = s.strip()
+            if s:
+                yield s, heading
+
+
+def _match(rule: Rule, sentence: str, heading: str):
+    if rule.section is not None and not rule.section.search(heading):
+        return None
+    if rule.require is not None and not rule.require.search(sentence):
+        return None
+    pieces = [sentence] if rule.scope == "sentence" else re.split(r"(?<=,)", sentence)
+    for piece in pieces:
+        piece = piece.strip(" ,")
+        for m in rule.pattern.finditer(piece):
+            span = m.group(0)
+            if rule.veto is not None and rule.veto.search(piece):  # the whole clause / sentence
+                continue
+            if _COMPARISON.search(span):
+                continue
+            if rule.zero:
+                return 0.0, None, span
+            value = parse_number(m.group("num"))
+            if value is None:
+                continue
+            unit = m.groupdict().get("unit")
+            if rule.factor_by_unit and unit in rule.factor_by_unit:
+                value *= rule.factor_by_unit[unit]
+            return value, unit, span
+    return None
+
+
+def prose_figures(text: str) -> dict[str, Figure]:
+    """Headline key -> the figure the text states for it (absent keys: the text does not say)."""
+    sents = list(sentences(text))
+    found: dict[str, Figure] = {}
+    for rule in RULES:
+        if rule.key in found:
+            continue
+        for sentence, heading in sents:
+            hit = _match(rule, sentence, heading)
+            if hit:
+                value, unit, span = hit
+                if rule.key == "disclosure_fees_yuan":
+                    unit = "元"
+                found[rule.key] = Figure(rule.key, value, unit, span, sentence)
+                break
+    return found
