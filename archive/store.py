@@ -1,0 +1,213 @@
+"""Storing crawl captures and runs in the archive (schema: archive/db.py).
+
+One capture row per fetch; bodies content-addressed by sha256 and never rewritten. Every
+capture is written in its own short transaction, so a killed crawler loses at most the one in
+flight. Rows are validated before they are written: a bad row raises CaptureError and nothing
+is written.
+
+    store = Archive("archive.db")
+    run_id = store.start_run("crawl", "hunan_zjt", batch="nightly-1")
+    cid, page = store.add_capture({...capture fields...}, body=b"...")   # page: new/changed/unchanged
+    store.finish_run(run_id, status="ok", ...)
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import datetime, timezone
+
+from archive.db import open_db
+
+KINDS = ("list", "report", "attachment")
+FETCH_MODES = ("http", "browser")
+CAPTURE_FIELDS = ("run_id", "agency", "url", "final_url", "method", "status", "fetched_at",
+                  "headers", "content_type", "encoding", "fetch_mode", "kind", "body_sha256",
+                  "size", "revisit_of", "referer", "error")
+RUN_FIELDS = ("batch", "kind", "agency", "started_at", "finished_at", "finish_reason", "status",
+              "requests", "responses", "pages_new", "pages_changed", "pages_unchanged",
+              "reports_found", "errors", "failure", "stats", "pid")
+
+
+class CaptureError(ValueError):
+    """A capture row that must not be written (missing or inconsistent fields)."""
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Archive:
+    """The crawler's view of the archive: runs, captures, bodies, and what is already held."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = str(path)
+        self.db = open_db(path)
+        self.conn = self.db.conn
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- agencies and runs -------------------------------------------------------------
+    def sync_agencies(self, agencies) -> None:
+        """Mirror the registry (iterable of crawler.registry.Agency) into the agencies table."""
+        with self.conn:
+            self.db["agencies"].upsert_all([a.row() for a in agencies], pk="slug")
+
+    def start_run(self, kind: str, agency: str | None, batch: str | None = None,
+                  pid: int | None = None) -> int:
+        """Insert a running run row and return its id. Runs of this agency left 'running' by a
+        process that no longer exists are closed first as failing (interrupted)."""
+        with self.conn:
+            self._close_orphans(kind, agency)
+            cur = self.conn.execute(
+                "INSERT INTO runs (batch, kind, agency, started_at, status, pid) "
+                "VALUES (?, ?, ?, ?, 'running', ?)",
+                (batch, kind, agency, utcnow(), pid or os.getpid()))
+            return cur.lastrowid
+
+    def _close_orphans(self, kind: str, agency: str | None) -> None:
+        rows = self.conn.execute(
+            "SELECT id, pid FROM runs WHERE status = 'running' AND kind = ? AND agency IS ?",
+            (kind, agency)).fetchall()
+        for run_id, pid in rows:
+            if pid and pid != os.getpid() and _alive(pid):
+                continue
+            self.conn.execute(
+                "UPDATE runs SET status = 'failing', finish_reason = 'interrupted', "
+                "failure = 'run interrupted: its process ended without closing it', "
+                "finished_at = ? WHERE id = ?", (utcnow(), run_id))
+
+    def finish_run(self, run_id: int, **fields) -> None:
+        bad = set(fields) - set(RUN_FIELDS)
+        if bad:
+            raise ValueError(f"unknown run fields: {sorted(bad)}")
+        fields.setdefault("finished_at", utcnow())
+        with self.conn:
+            self.db["runs"].update(run_id, fields)
+
+    # -- what is held ------------------------------------------------------------------
+    def held(self, url: str) -> dict | None:
+        """The latest good capture of url (a body, no error), with `original` = the id of the
+        capture that first stored that body; None when nothing usable is held."""
+        row = self.conn.execute(
+            "SELECT id, status, headers, body_sha256, revisit_of, fetch_mode, content_type, final_url "
+            "FROM captures WHERE url = ? AND body_sha256 IS NOT NULL AND error IS NULL "
+            "ORDER BY id DESC LIMIT 1", (url,)).fetchone()
+        if row is None:
+            return None
+        keys = ("id", "status", "headers", "body_sha256", "revisit_of", "fetch_mode",
+                "content_type", "final_url")
+        held = dict(zip(keys, row))
+        held["headers"] = json.loads(held["headers"] or "{}")
+        held["original"] = held["revisit_of"] or held["id"]
+        return held
+
+    def validators(self, url: str) -> dict[str, str]:
+        """Conditional-request headers (If-None-Match, If-Modified-Since) for url, from the
+        latest good capture or, failing that, the capture that stored its body."""
+        held = self.held(url)
+        if not held:
+            return {}
+        out = _validators(held["headers"])
+        if not out and held["original"] != held["id"]:
+            row = self.conn.execute("SELECT headers FROM captures WHERE id = ?",
+                                    (held["original"],)).fetchone()
+            out = _validators(json.loads(row[0] or "{}"))
+        return out
+
+    def body(self, sha: str) -> bytes | None:
+        row = self.conn.execute("SELECT content FROM bodies WHERE sha256 = ?", (sha,)).fetchone()
+        return row[0] if row else None
+
+    # -- writing captures --------------------------------------------------------------
+    def add_capture(self, capture: dict, body: bytes | None = None) -> tuple[int, str | None]:
+        """Write one capture (and its body) in one transaction.
+
+        With a body, the capture is classified against the latest good capture of the same URL:
+        'new' (never held), 'changed' (different bytes: a new body row) or 'unchanged' (identical
+        bytes: a revisit, revisit_of = the capture that first stored them, no new body row).
+        A capture that already says revisit_of and body_sha256 (a 304) is stored as given and
+        classified 'unchanged'. Failures (no body) must carry error text; they return None.
+        Returns (capture id, classification)."""
+        row = {k: capture.get(k) for k in CAPTURE_FIELDS}
+        extra = set(capture) - set(CAPTURE_FIELDS)
+        if extra:
+            raise CaptureError(f"unknown capture fields: {sorted(extra)}")
+        if isinstance(row["headers"], dict):
+            row["headers"] = json.dumps(row["headers"], ensure_ascii=False, sort_keys=True)
+        row["fetched_at"] = row["fetched_at"] or utcnow()
+        page = None
+        if body is not None:
+            row["body_sha256"] = sha256(body)
+            row["size"] = len(body)
+            held = self.held(row["url"])
+            if held is None:
+                page = "new"
+            elif held["body_sha256"] == row["body_sha256"] and row["error"] is None:
+                page, row["revisit_of"] = "unchanged", held["original"]
+            else:
+                page = "changed"
+        elif row["revisit_of"] is not None:
+            page = "unchanged"
+        self._validate(row, body)
+        with self.conn:
+            if body is not None and row["revisit_of"] is None:
+                self.conn.execute("INSERT OR IGNORE INTO bodies (sha256, size, content) "
+                                  "VALUES (?, ?, ?)", (row["body_sha256"], len(body), body))
+            cols = ", ".join(CAPTURE_FIELDS)
+            cur = self.conn.execute(
+                f"INSERT INTO captures ({cols}) VALUES ({', '.join('?' * len(CAPTURE_FIELDS))})",
+                [row[k] for k in CAPTURE_FIELDS])
+        return cur.lastrowid, page
+
+    def _validate(self, row: dict, body: bytes | None) -> None:
+        def need(cond, msg):
+            if not cond:
+                raise CaptureError(f"{msg}: {row.get('url')!r}")
+        need(isinstance(row["run_id"], int), "capture without run_id")
+        need(row["agency"], "capture without agency")
+        need(isinstance(row["url"], str) and row["url"].startswith(("http://", "https://")),
+             "capture url is not http(s)")
+        need(row["kind"] in KINDS, f"capture kind must be one of {KINDS}")
+        need(row["fetch_mode"] in FETCH_MODES, f"capture fetch_mode must be one of {FETCH_MODES}")
+        need(row["method"], "capture without method")
+        need(row["status"] is None or 100 <= int(row["status"]) < 600, "capture status invalid")
+        if row["body_sha256"] is None:
+            need(row["error"], "capture without body or error text")
+            need(row["revisit_of"] is None, "revisit without body hash")
+        else:
+            need(row["status"] is not None, "capture with body but no status")
+        if row["revisit_of"] is not None:
+            orig = self.conn.execute("SELECT body_sha256 FROM captures WHERE id = ?",
+                                     (row["revisit_of"],)).fetchone()
+            need(orig is not None and orig[0] == row["body_sha256"],
+                 "revisit_of points at a capture with another body")
+        elif body is None and row["body_sha256"] is not None:
+            need(False, "capture names a body it does not carry")
+
+
+def _validators(headers: dict) -> dict[str, str]:
+    low = {k.lower(): v for k, v in headers.items()}
+    out = {}
+    for src, dst in (("etag", "If-None-Match"), ("last-modified", "If-Modified-Since")):
+        value = low.get(src)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if value:
+            out[dst] = value
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

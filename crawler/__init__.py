@@ -1,0 +1,1 @@
+"""nianbao's Scrapy project: settings, agency registry, site-family spiders, archive pipeline."""

@@ -1,0 +1,109 @@
+"""The agency registry (crawler/agencies.yaml), loaded once and shared.
+
+Used by the spiders (start URLs, allowed domains, shared-column matching), the crawl runner,
+the scheduler and the extractor (agency name matching).
+
+    from crawler.registry import agencies, get_agency
+    agencies()["hunan_zjt"].name            # 湖南省住房和城乡建设厅
+    get_agency("hunan_zjt").names_in("湖南省住房和城乡建设厅2018年...")  # True
+"""
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+REGISTRY_PATH = Path(__file__).with_name("agencies.yaml")
+
+
+class UnknownAgency(KeyError):
+    """Raised for a slug that is not in the registry."""
+
+    def __str__(self) -> str:
+        return f"unknown agency {self.args[0]!r} (known: {', '.join(agencies())})"
+
+
+@dataclass(frozen=True)
+class Agency:
+    slug: str
+    name: str
+    family: str
+    columns: tuple[str, ...]
+    allowed_domains: tuple[str, ...]
+    short_name: str = ""
+    aliases: tuple[str, ...] = ()
+    level: str = ""
+    province: str = ""
+    match: tuple[str, ...] = ()   # non-empty: the column is shared, keep only titles naming us
+    browser: bool = False         # every request goes through Chromium (scrapy-playwright)
+    extra: dict = field(default_factory=dict, hash=False, compare=False)  # family options
+
+    @property
+    def shared_column(self) -> bool:
+        return bool(self.match)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every string that identifies this agency in a title: full name, short name,
+        aliases and match strings, longest first."""
+        found = {n for n in (self.name, self.short_name, *self.aliases, *self.match) if n}
+        return tuple(sorted(found, key=len, reverse=True))
+
+    def names_in(self, text: str) -> bool:
+        """True when text names this agency (full name, short name, alias or match string)."""
+        return any(n in text for n in self.names)
+
+    def row(self) -> dict:
+        """The row mirrored into the archive's agencies table."""
+        return {"slug": self.slug, "name": self.name, "short_name": self.short_name,
+                "level": self.level, "province": self.province, "family": self.family,
+                "columns": json.dumps(list(self.columns), ensure_ascii=False),
+                "allowed_domains": json.dumps(list(self.allowed_domains))}
+
+
+def _agency(slug: str, e: dict) -> Agency:
+    known = {"name", "short_name", "aliases", "level", "province", "family", "columns",
+             "allowed_domains", "match", "browser"}
+    missing = [k for k in ("name", "family", "columns", "allowed_domains") if not e.get(k)]
+    if missing:
+        raise ValueError(f"agencies.yaml: {slug} lacks {', '.join(missing)}")
+    return Agency(
+        slug=slug, name=e["name"], family=e["family"], columns=tuple(e["columns"]),
+        allowed_domains=tuple(e["allowed_domains"]), short_name=e.get("short_name", ""),
+        aliases=tuple(e.get("aliases") or ()), level=e.get("level", ""),
+        province=e.get("province", ""), match=tuple(e.get("match") or ()),
+        browser=bool(e.get("browser", False)),
+        extra={k: v for k, v in e.items() if k not in known})
+
+
+@functools.cache
+def agencies(path: str | None = None) -> dict[str, Agency]:
+    """All agencies of the registry by slug, in file order (cached per path)."""
+    data = yaml.safe_load(Path(path or REGISTRY_PATH).read_text(encoding="utf-8")) or {}
+    return {slug: _agency(slug, e) for slug, e in data.items()}
+
+
+def get_agency(slug: str) -> Agency:
+    """One agency by slug; UnknownAgency (a KeyError) with the known slugs otherwise."""
+    try:
+        return agencies()[slug]
+    except KeyError:
+        raise UnknownAgency(slug) from None
+
+
+def find_agencies(text: str, candidates: list[str] | None = None) -> list[str]:
+    """Slugs of the agencies that text names; those named in full first.
+
+    Short aliases are ambiguous across provinces (自治区住建厅), so pass candidates (e.g. the
+    agencies of one site) when you can."""
+    pool = [agencies()[s] for s in candidates] if candidates else list(agencies().values())
+    full = [a.slug for a in pool if a.name in text]
+    return full + [a.slug for a in pool if a.slug not in full and a.names_in(text)]
+
+
+def all_allowed_domains() -> set[str]:
+    """The union of every agency's allowed domains (the browser may go nowhere else)."""
+    return {d for a in agencies().values() for d in a.allowed_domains}

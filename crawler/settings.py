@@ -1,0 +1,82 @@
+"""Scrapy settings for nianbao. Everything here can be overridden with `-s NAME=VALUE`.
+
+Environment:
+  NIANBAO_DB         archive path (default archive.db)          -> ARCHIVE_DB
+  NIANBAO_POLITE     0 relaxes politeness (replica, benchmark)   -> NIANBAO_POLITE (see crawler/addons.py)
+  NIANBAO_BATCH      batch id written on each run row            -> NIANBAO_BATCH
+  NIANBAO_REFRESH    1 re-fetches held report pages/attachments  -> NIANBAO_REFRESH
+  NIANBAO_CHROMIUM   Chromium binary (default /usr/bin/chromium)
+  http_proxy         used by Scrapy's HttpProxyMiddleware and passed to Chromium
+"""
+import os
+
+BOT_NAME = "nianbao"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = ("nianbao/0.1 (+https://github.com/nianbao/nianbao; "
+              "archive of government information-disclosure reports)")
+ROBOTSTXT_OBEY = True
+
+# --- the archive ------------------------------------------------------------------------
+ARCHIVE_DB = os.environ.get("NIANBAO_DB", "archive.db")
+NIANBAO_BATCH = os.environ.get("NIANBAO_BATCH")
+NIANBAO_REFRESH = os.environ.get("NIANBAO_REFRESH", "0")
+NIANBAO_POLITE = os.environ.get("NIANBAO_POLITE", "1")
+ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
+EXTENSIONS = {"crawler.extensions.RunRecorder": 100}
+ADDONS = {"crawler.addons.Politeness": 0}
+
+# --- politeness (relaxed by crawler.addons.Politeness when NIANBAO_POLITE=0) --------------
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# --- robustness ---------------------------------------------------------------------------
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 30 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 10 * 1024 * 1024
+DOWNLOAD_FAIL_ON_DATALOSS = True          # truncated bodies are failures, not captures
+REDIRECT_MAX_TIMES = 5
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = 2.0                  # seconds before the 1st retry, doubled after
+RETRY_BACKOFF_MAX = 60.0
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.IncrementalMiddleware": 580,
+    "crawler.middlewares.BrowserStatusMiddleware": 590,
+}
+HTTPERROR_ALLOW_ALL = False
+COOKIES_ENABLED = True
+
+# --- the asyncio reactor and the browser path (scrapy-playwright) --------------------------
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+DOWNLOAD_HANDLERS = {
+    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+}
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": os.environ.get("NIANBAO_CHROMIUM", "/usr/bin/chromium"),
+    "headless": True,
+    "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run"],
+}
+if os.environ.get("http_proxy"):
+    PLAYWRIGHT_LAUNCH_OPTIONS["proxy"] = {"server": os.environ["http_proxy"]}
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+PLAYWRIGHT_MAX_CONTEXTS = 1
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
+# the browser fetches nothing outside the registry's domains, and no images/fonts/media
+PLAYWRIGHT_ABORT_REQUEST = "crawler.browser.abort_request"
+
+LOG_LEVEL = os.environ.get("NIANBAO_LOG_LEVEL", "INFO")
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,1 @@
+"""One small spider per agency (named by its registry slug); site-family bases in families/."""
