@@ -85,7 +85,14 @@ SELECT r.id, r.agency, a.name AS agency_name, a.province, a.level, r.year, r.tit
 FROM reports r LEFT JOIN agencies a ON a.slug = r.agency""", replace=True)
 
 
-MIGRATIONS = [_m1_base, _m2_summary_view]
+def _m3_datasette_views(db: sqlite_utils.Database) -> None:
+    """Views for browsing in Datasette (archive/datasette/views.py): table 三/四 pivots,
+    report sources with a raw-capture download path, agency x year coverage."""
+    from archive.datasette.views import create_views
+    create_views(db)
+
+
+MIGRATIONS = [_m1_base, _m2_summary_view, _m3_datasette_views]
 
 
 def open_db(path: str | os.PathLike = DEFAULT_DB, *, migrate: bool = True) -> sqlite_utils.Database:
