@@ -30,3 +30,4 @@ class TableResult:
     template: int | None = None   # 2019 or 2021 when a national-template table 三 was found
     has_indicator_table: bool = False
     text: str = ""                # the document's text (for PDF/DOCX: all of it, tables included)
+    warnings: list[str] = field(default_factory=list)  # rows or pages that could not be read

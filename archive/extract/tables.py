@@ -1,0 +1,386 @@
+"""Statistics tables -> Stats keyed as archive/keys.py says. One mapping layer, several grid sources.
+
+    stats_from_html(root)   every table under an lxml element
+    stats_from_text(text)   tables flattened into text (`|` rows, or one cell per line)
+    stats_from_grids(grids) the mapping layer itself (pdf.py and docx.py call it)
+
+Tables are recognised by their labels, not their position. Rows of all grids of a document are
+read in order by a small state machine: cue cells (申请人情况 / 自然人, 行政复议 / 行政诉讼,
+信息内容 / 第二十条, 指标名称 / 统计指标) say which table follows; the rows without figures above a
+data row are its header (column keys) or its pending label parts (a label split over two rows);
+a data row is labelled by its label cells plus the pending parts. A grid with no header of its own
+continues the table of the grid before it (tables split across PDF pages or across <table>s).
+"""
+from __future__ import annotations
+
+import re
+
+from archive.extract import labels as L
+from archive.extract.grid import Cell, Grid, html_grids, text_grids
+from archive.extract.model import Stat, TableResult
+from archive.keys import T2_COLS, T3_COLS, T4_COLS, T4_ROWS
+
+T3_TOP = {"new", "carried_over", "granted", "partial", "total", "carried_forward"}
+_T2_ALLOWED = {row: set(T2_COLS[2019].get(row, [])) | set(T2_COLS[2021].get(row, []))
+               for row in set(T2_COLS[2019]) | set(T2_COLS[2021])}
+_END = re.compile(r"存在的主要问题|其他需要报告|总体情况")
+_INDICATOR_HEAD_WORDS = {"单位", "本年累计", "代码", "统计数", "本期实际", "数量", "数值", "指标名称",
+                         "统计指标"}
+_INDICATOR_LABEL_HEAD = re.compile(r"^(指标名称|统计指标|指标|项目|名称)$")
+_INDICATOR_VALUE_HEAD = re.compile(r"本年累计|统计数|本期实际|数量|数值|累计|合计")
+
+
+def cue(part: str) -> str | None:
+    """Which table a header cell announces: t3, t4, t2, indicator, end (a section after the
+    tables, or a personnel list) or None."""
+    c = L.core(part)
+    if c in ("申请人情况", "自然人") or "收到和处理政府信息公开申请" in c:
+        return "t3"
+    if c in ("行政复议", "行政诉讼") or "行政复议、行政诉讼" in c or "公开行政复议" in c:
+        return "t4"
+    if c == "信息内容" or c.startswith("第二十条") or "主动公开政府信息情况" in c:
+        return "t2"
+    if c in ("指标名称", "统计指标") or c.endswith("工作情况报表") or c.endswith("情况统计表"):
+        return "indicator"
+    if c == "姓名" or (L.level(L.canonical_label(part)) == 1 and _END.search(c)):
+        return "end"
+    return None
+
+
+def _distinct(row: list[Cell]) -> list[tuple[int, Cell]]:
+    """(column, cell) of each cell once, at its leftmost position in this row."""
+    seen: set[int] = set()
+    out = []
+    for c, cell in enumerate(row):
+        if id(cell) not in seen:
+            seen.add(id(cell))
+            out.append((c, cell))
+    return out
+
+
+class _Mapper:
+    """Walks the rows of a document's grids in order and emits Stats."""
+
+    def __init__(self) -> None:
+        self.stats: list[Stat] = []
+        self.keys: set[tuple[str, str, str]] = set()
+        self.warnings: list[str] = []
+        self.mode: str | None = None
+        self.pending: list[str] = []
+        self.header_rows: list[list[Cell]] = []
+        self.colmap: dict[int, object] | None = None
+        self.colmap_width = 0
+        self.colmap_grid: Grid | None = None
+        self.group: str | None = None
+        self.hier: dict[int, str] = {}
+        self.indicator_keys: set[str] = set()
+        self.t2_header: dict[int, str] = {}
+        self.t2_order: list[str] = []
+        self.has_indicator = False
+        self.t3_other: set[str] = set()
+        self.t2_cols: set[str] = set()
+
+    # -- driver --
+    def run(self, grids: list[Grid]) -> None:
+        for g in grids:
+            self.header_rows = []
+            for r, row in enumerate(g.rows):
+                try:
+                    self.row(g, r, row)
+                except Exception as e:  # a malformed row must not lose the rest of the document
+                    self.warnings.append(f"{g.source(r, 0)}: {type(e).__name__}: {e}")
+
+    def switch(self, mode: str | None) -> None:
+        self.mode = None if mode == "end" else mode
+        self.pending, self.header_rows = [], []
+        self.colmap, self.colmap_grid, self.group, self.hier = None, None, None, {}
+        self.t2_header, self.t2_order = {}, []
+
+    def emit(self, table: str, row: str, col: str, value: float | None, label: str,
+             unit: str | None, source: str) -> None:
+        if value is None or (table, row, col) in self.keys:
+            return
+        self.keys.add((table, row, col))
+        self.stats.append(Stat(table, row, col, value, label, unit, source))
+
+    def row(self, g: Grid, r: int, row: list[Cell]) -> None:
+        cells = _distinct(row)
+        labels: list[tuple[int, str]] = []     # (column, text)
+        last_label = -1
+        valued = False
+        for c, cell in cells:
+            t = cell.text
+            if not t:
+                continue
+            ok, v, _ = L.parse_value(t)
+            if ok:
+                valued = True
+            elif not L.is_unit(t):
+                labels.append((c, t))
+                last_label = c
+        # cue cells switch the table; the row's own label (a data row's last label) does not
+        cue_at, kind = -1, None
+        for i, (c, t) in enumerate(labels):
+            k = cue(t)
+            if k and not (valued and i == len(labels) - 1 and self.mode is not None):
+                cue_at, kind = i, k
+        if kind:
+            self.switch(kind)
+            labels = labels[cue_at + 1:]
+            if self.mode == "indicator":
+                self.has_indicator = True
+        if not valued:
+            if self.mode is not None:
+                self.header_rows.append(row)
+                self.pending.extend(t for _, t in labels)
+                if self.mode == "t2":
+                    self.t2_headers(g, row)
+            return
+        parts = self.pending + [t for _, t in labels]
+        own = [t for _, t in labels]
+        self.pending = []
+        if self.mode is None:
+            if parts and L.T3_MARKERS.search(parts[-1]):
+                self.switch("t3")
+            elif parts and L.t2_row_key(parts[-1]):
+                self.switch("t2")
+            else:
+                return
+        if self.mode == "t3":
+            self.t3_row(g, r, row, parts, own, last_label)
+        elif self.mode == "t4":
+            self.t4_row(g, r, row, last_label)
+        elif self.mode == "t2":
+            self.t2_row(g, r, row, parts, own, last_label)
+        elif self.mode == "indicator":
+            self.indicator_row(g, r, row, parts)
+        self.header_rows = []
+
+    # -- helpers --
+    @staticmethod
+    def values_after(row: list[Cell], last_label: int, keep_empty: bool) -> list[tuple[int, Cell]]:
+        """Value cells right of the last label cell, in order (merged duplicates once)."""
+        out = []
+        for c, cell in _distinct(row):
+            if c <= last_label:
+                continue
+            ok, v, _ = L.parse_value(cell.text)
+            if ok and (cell.text or keep_empty):
+                out.append((c, cell))
+        return out
+
+    def header_map(self, g: Grid, width: int, rule, good) -> dict[int, object]:
+        """Column -> key from the header rows above (bottom-up: the most specific header wins).
+        Without a good header of its own, a row keeps the map of the rows above it in the same
+        grid, or of the previous grid when this one continues it (same width, no header)."""
+        if not g.aligned:
+            return {}
+        if self.header_rows:
+            m = {}
+            for c in range(width):
+                texts = []
+                for hr in reversed(self.header_rows):
+                    if c < len(hr) and hr[c].text and (not texts or texts[-1] != hr[c].text):
+                        texts.append(hr[c].text)
+                k = rule(texts)
+                if k is not None:
+                    m[c] = k
+            if good(m):
+                self.colmap, self.colmap_width, self.colmap_grid = m, width, g
+                return m
+        if self.colmap is not None and (self.colmap_grid is g or self.colmap_width == width):
+            return self.colmap
+        return {}
+
+    # -- table 三 --
+    def t3_row(self, g: Grid, r: int, row: list[Cell], parts: list[str], own: list[str],
+               last_label: int) -> None:
+        key = L.t3_row_key(parts, self.group)
+        grp = None
+        for p in parts:
+            grp = L.t3_group(p) or grp
+        if key in T3_TOP:
+            self.group = None
+        elif grp:
+            self.group = grp
+        elif key and "." in key:
+            self.group = key.split(".")[0]
+        if key is None:
+            self.warnings.append(f"{g.source(r, 0)}: table 三 row not recognised: {' '.join(parts)[:60]}")
+            return
+        if key.startswith("other"):
+            self.t3_other.add(key)
+        label = " ".join(own or parts[-1:])
+
+        def rule(texts):
+            for t in texts:
+                k = L.t3_col_key(t)
+                if k:
+                    return (k, t)
+            return None
+
+        cmap = self.header_map(g, len(row), rule, lambda m: len({v[0] for v in m.values()}) >= 6)
+        if len({v[0] for v in cmap.values()}) >= 6:
+            for c, (ck, printed) in cmap.items():
+                if c > last_label:
+                    ok, v, u = L.parse_value(row[c].text)
+                    if ok:
+                        self.emit("3", key, ck, v, f"{label} / {printed}", u, g.source(r, c))
+            return
+        vals = self.values_after(row, last_label, keep_empty=True)
+        while vals and not vals[-1][1].text and len(vals) > len(T3_COLS):
+            vals.pop()
+        if len(vals) < len(T3_COLS):
+            self.warnings.append(f"{g.source(r, 0)}: table 三 row {key}: {len(vals)} values, expected 7")
+            return
+        for (c, cell), ck in zip(vals[-len(T3_COLS):], T3_COLS):
+            _, v, u = L.parse_value(cell.text)
+            self.emit("3", key, ck, v, f"{label} / {L.T3_COL_LABELS[ck]}", u, g.source(r, c))
+
+    # -- table 四 --
+    def t4_row(self, g: Grid, r: int, row: list[Cell], last_label: int) -> None:
+        def rule(texts):
+            grp = next((L.t4_group(t) for t in texts if L.t4_group(t)), None)
+            out = next((L.t4_col_key(t) for t in texts if L.t4_col_key(t)), None)
+            return (grp, out) if grp and out else None
+
+        n = len(T4_ROWS) * len(T4_COLS)
+        cmap = self.header_map(g, len(row), rule, lambda m: len(set(m.values())) == n)
+        if len(set(cmap.values())) == n:
+            for c, (grp, out) in cmap.items():
+                ok, v, u = L.parse_value(row[c].text)
+                if ok:
+                    label = f"{L.T4_GROUP_LABELS[grp]} / {L.T4_COL_LABELS[out]}"
+                    self.emit("4", grp, out, v, label, u, g.source(r, c))
+            return
+        vals = self.values_after(row, last_label, keep_empty=not g.aligned)
+        if len(vals) < n:
+            self.warnings.append(f"{g.source(r, 0)}: table 四 row: {len(vals)} values, expected 15")
+            return
+        keys = [(grp, out) for grp in T4_ROWS for out in T4_COLS]
+        for (c, cell), (grp, out) in zip(vals[-n:], keys):
+            _, v, u = L.parse_value(cell.text)
+            label = f"{L.T4_GROUP_LABELS[grp]} / {L.T4_COL_LABELS[out]}"
+            self.emit("4", grp, out, v, label, u, g.source(r, c))
+
+    # -- table 二 --
+    def t2_headers(self, g: Grid, row: list[Cell]) -> None:
+        m = {c: (k, cell.text) for c, cell in _distinct(row) if (k := L.t2_col_key(cell.text))}
+        if m:
+            self.t2_header = m
+            self.t2_order = [v[0] for v in m.values()]
+
+    def t2_row(self, g: Grid, r: int, row: list[Cell], parts: list[str], own: list[str],
+               last_label: int) -> None:
+        heads = [k for p in parts if (k := L.t2_col_key(p))]
+        if heads and not g.aligned:
+            self.t2_order, self.t2_header = heads, {}
+        key = L.t2_row_key(parts[-1]) if parts else None
+        if key is None:
+            return
+        label = " ".join(own or parts[-1:])
+        allowed = _T2_ALLOWED[key]
+        if g.aligned and self.t2_header:
+            for c, (ck, printed) in self.t2_header.items():
+                if c > last_label and c < len(row) and ck in allowed:
+                    ok, v, u = L.parse_value(row[c].text)
+                    if ok:
+                        self.t2_cols.add(ck)
+                        self.emit("2", key, ck, v, f"{label} / {printed}", u, g.source(r, c))
+            return
+        vals = self.values_after(row, last_label, keep_empty=False)
+        for (c, cell), ck in zip(vals, self.t2_order):
+            if ck in allowed:
+                _, v, u = L.parse_value(cell.text)
+                self.t2_cols.add(ck)
+                self.emit("2", key, ck, v, f"{label} / {ck}", u, g.source(r, c))
+
+    # -- indicator tables --
+    def indicator_row(self, g: Grid, r: int, row: list[Cell], parts: list[str]) -> None:
+        def rule(texts):
+            for t in texts:
+                if t == "单位":
+                    return "unit"
+                if t == "代码":
+                    return "code"
+                if _INDICATOR_LABEL_HEAD.match(t):
+                    return "label"
+                if _INDICATOR_VALUE_HEAD.search(t):
+                    return "value"
+            return None
+
+        cmap = self.header_map(g, len(row), rule, lambda m: "value" in m.values())
+        value_cols = [c for c, k in cmap.items() if k == "value"]
+        unit = None
+        value_cell: tuple[int, Cell] | None = None
+        if value_cols:
+            unit_cols = [c for c, k in cmap.items() if k == "unit"]
+            if unit_cols and row[unit_cols[0]].text:
+                unit = row[unit_cols[0]].text
+            value_cell = (value_cols[0], row[value_cols[0]])
+        else:
+            vals = [(c, cell) for c, cell in _distinct(row) if cell.text and L.parse_value(cell.text)[0]]
+            units = [cell.text for _, cell in _distinct(row) if cell.text and L.is_unit(cell.text)]
+            unit = units[0] if units else None
+            value_cell = vals[-1] if vals else None
+        parts = [L.strip_note(L.canonical_label(p)) for p in parts if not L.is_note(p)]
+        parts = [p for p in parts if p and p not in _INDICATOR_HEAD_WORDS]
+        if not parts:
+            return
+        *above, own_label = parts
+        for p in above:
+            lv = L.level(p)
+            if lv:
+                self.hier = {k: v for k, v in self.hier.items() if k < lv}
+                self.hier[lv] = p
+        lv = L.level(own_label)
+        parents = [self.hier[k] for k in sorted(self.hier) if not lv or k < lv]
+        if lv:
+            self.hier = {k: v for k, v in self.hier.items() if k < lv}
+            self.hier[lv] = own_label
+        path = " / ".join([*parents, own_label])
+        if value_cell is None:
+            return
+        ok, v, vunit = L.parse_value(value_cell[1].text)
+        if not ok or v is None:
+            return
+        unit = unit or vunit
+        key = L.indicator_key(own_label, parents, unit)
+        if key and key in self.indicator_keys:
+            key = None
+        if key == "disclosure_fees_yuan":
+            if unit != "元":
+                v = round(v * 10000, 2)
+            unit = "元"
+        if key:
+            self.indicator_keys.add(key)
+        self.emit("indicator", key or path, "value", v, path, unit, g.source(r, value_cell[0]))
+
+    def template(self) -> int | None:
+        """2021 when table 三 splits 其他处理 in three or table 二 has the 2021 columns
+        (some 2021 reports keep a single 其他处理 row); else 2019 when either shows 2019."""
+        if self.t3_other & {"other.no_correction", "other.no_fee_paid", "other.other"} \
+                or self.t2_cols & L.T2_2021_ONLY:
+            return 2021
+        if "other" in self.t3_other or self.t2_cols & L.T2_2019_ONLY:
+            return 2019
+        return None
+
+
+def stats_from_grids(grids: list[Grid], text: str = "") -> TableResult:
+    """The mapping layer: Stats of every statistics table in these grids (document order)."""
+    m = _Mapper()
+    m.run(grids)
+    return TableResult(stats=m.stats, template=m.template(), has_indicator_table=m.has_indicator,
+                       text=text, warnings=m.warnings)
+
+
+def stats_from_html(root) -> TableResult:
+    """Every statistics table under an lxml.html element (the report body, or the whole page)."""
+    return stats_from_grids(html_grids(root))
+
+
+def stats_from_text(text: str) -> TableResult:
+    """Tables flattened into text: `|`-separated rows, or one cell per line (values may sit
+    some lines after their label; a unit line may come between)."""
+    return stats_from_grids(text_grids(text), text)
