@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import signal
+import sqlite3
 import sys
 import threading
 from datetime import datetime, timedelta, timezone
@@ -346,6 +347,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = {None: cmd_scheduler, "run": cmd_run, "extract": cmd_extract, "status": cmd_status}
     try:
         return commands[args.command](args)
+    except sqlite3.DatabaseError as e:  # a database that went bad after the checks
+        print(f"error: {args.db}: {e}", file=sys.stderr)
+        return 2
     except BatchError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

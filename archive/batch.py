@@ -93,15 +93,17 @@ def check_db(path: str | os.PathLike, *, create: bool = True) -> None:
     elif not path.parent.is_dir():
         raise BatchError(f"cannot create {path}: directory {path.parent} does not exist")
     try:
-        db = open_db(path, migrate=create)
-        try:
-            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            if create:
-                row = db.execute("PRAGMA quick_check(1)").fetchone()
-                if row[0] != "ok":
-                    raise BatchError(f"{path} is corrupt: {row[0]}")
-        finally:
-            db.conn.close()
+        if path.exists():  # look before writing anything: a damaged file stays as it is
+            db = open_db(path, migrate=False)
+            try:
+                db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                row = db.execute("PRAGMA quick_check(1)").fetchone() if create else ("ok",)
+            finally:
+                db.conn.close()
+            if row[0] != "ok":
+                raise BatchError(f"{path} is corrupt: {row[0]}")
+        if create:
+            open_db(path).conn.close()  # create, or migrate to the current schema
     except sqlite3.DatabaseError as e:
         raise BatchError(f"{path} is not a usable SQLite database: {e}") from None
 

@@ -4,7 +4,7 @@ mechanics tests only (timing, crashes, signals); the real children are tested en
     python tests/scheduler_standin.py crawl|extract [AGENCY ...] --db PATH [--batch ID] [...]
 
 Env: STANDIN_SLEEP (seconds per agency), STANDIN_CRASH=crawl|extract (exit 3 part way, leaving a
-row 'running'), STANDIN_LOG (append "kind start end" lines).
+row 'running'; crawl:kill = SIGKILL itself), STANDIN_LOG (append "kind start end" lines).
 """
 import argparse
 import os
@@ -46,8 +46,11 @@ def main():
         deadline = time.time() + float(os.environ.get("STANDIN_SLEEP", "0"))
         while time.time() < deadline and not stop:
             time.sleep(0.05)
-        if os.environ.get("STANDIN_CRASH") == a.kind:
+        crash = os.environ.get("STANDIN_CRASH", "")
+        if crash == a.kind:
             sys.exit(3)
+        if crash == a.kind + ":kill":
+            os.kill(os.getpid(), signal.SIGKILL)
         reason = "shutdown" if stop else "finished"
         conn.execute("UPDATE runs SET finished_at = ?, finish_reason = ?, status = ? WHERE id = ?",
                      [now(), reason, "ok" if not stop else "failing", rid])
