@@ -27,9 +27,10 @@ import markupsafe
 import pytest
 import yaml
 
+from archive.datasette.publish import publish
 from archive.db import open_db
 from archive.keys import T3_COLS, T4_COLS, T4_ROWS, check_names, t3_rows
-from archive.search import enable_search
+from archive.search import enable_search, search
 
 ROOT = Path(__file__).resolve().parents[1]
 METADATA = ROOT / "archive" / "datasette" / "metadata.yml"
@@ -230,21 +231,10 @@ def source_archive(request) -> Path:
         return request.getfixturevalue("sample_archive")
 
 
-def snapshot(src: Path, dest: Path) -> Path:
-    """Publish a snapshot: migrate and index a consistent copy (the source may be in use),
-    then leave it as one self-contained file (rollback journal, no -wal) for `-i` serving."""
-    with sqlite3.connect(src) as s, sqlite3.connect(dest) as d:
-        s.backup(d)
-    db = open_db(dest)
-    enable_search(db)
-    db.conn.execute("PRAGMA journal_mode = DELETE")
-    db.conn.close()
-    return dest
-
-
 @pytest.fixture(scope="session")
 def archive_db(source_archive, tmp_path_factory) -> Path:
-    return snapshot(source_archive, tmp_path_factory.mktemp("publish") / "archive.db")
+    """A snapshot published as docs/datasette.md says, served with -i."""
+    return publish(source_archive, tmp_path_factory.mktemp("publish") / "archive.db")
 
 
 def serve(db_path: Path, *extra: str, immutable: bool = True):
@@ -615,3 +605,37 @@ def test_browser_summary_search_statistics_download(datasette_url, archive_db):
             assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == want[0]["body_sha256"]
         finally:
             browser.close()
+
+
+def test_publish_snapshot_includes_wal_and_rejects_bad_paths(sample_archive, tmp_path):
+    """A live archive with rows still in its WAL: -i on it would miss them, the snapshot must not."""
+    live = tmp_path / "live.db"
+    with sqlite3.connect(sample_archive) as s, sqlite3.connect(live) as d:
+        s.backup(d)
+    db = open_db(live)
+    db.execute("PRAGMA wal_autocheckpoint = 0")
+    n = db["runs"].count
+    db["runs"].insert({"kind": "crawl", "agency": "xizang_zjt", "status": "ok"})
+    assert Path(str(live) + "-wal").stat().st_size > 0
+    out = publish(live, tmp_path / "pub" / "archive.db")
+    db.conn.close()
+    assert sql(out, "select count(*) as n from runs")[0]["n"] == n + 1
+    assert sql(out, "pragma journal_mode")[0]["journal_mode"] == "delete"
+    assert not Path(str(out) + "-wal").exists()
+    with pytest.raises(FileExistsError):
+        publish(live, out)
+    with pytest.raises(FileNotFoundError):
+        publish(tmp_path / "nope.db", tmp_path / "x" / "archive.db")
+    assert not (tmp_path / "x").exists()
+
+
+def test_search_function(sample_archive):
+    db = open_db(sample_archive)
+    try:
+        for term in ("行政复议", "住房和城乡建设", "复议", "费"):
+            got = {r["id"] for r in search(db, term, limit=1000)}
+            assert got == ids_containing(sample_archive, term), term
+        with pytest.raises(ValueError):
+            search(db, "  ")
+    finally:
+        db.conn.close()
