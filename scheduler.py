@@ -99,9 +99,11 @@ def missed_night(trigger, db_path: str, now: datetime) -> datetime | None:
 
 def start_replica():
     """The bundled replica web on a free loopback port (children reach it through http_proxy)."""
-    from replica.server import ReplicaServer
-    server = ReplicaServer()
-    server.start()
+    try:
+        from replica.server import ReplicaServer
+        server = ReplicaServer().start()
+    except Exception as e:  # noqa: BLE001 - any reason the replica cannot come up
+        raise BatchError(f"cannot start the replica web: {type(e).__name__}: {e}") from None
     say(f"replica web serving at {server.proxy_url}")
     return server
 
