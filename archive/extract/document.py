@@ -345,3 +345,19 @@ def from_html(text: str, url: str | None = None, encoding: str | None = None) ->
 def is_html(text: str) -> bool:
     head = text[:2000].lower()
     return bool(re.search(r"<(?:!doctype html|html|head|body|meta|div|p|table)[\s>]", head))
+
+
+_HEAD_START = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\(?[一二三四五六七八九十]+\)|\d+[.、]|第[一二三四五六七八九十]+)")
+
+
+def unwrap_lines(text: str, min_len: int = 20) -> str:
+    """Join lines a PDF wrapped mid-sentence: a long line not ending a sentence continues on the next
+    line unless that one starts a heading or list item. For reading prose only; `text` keeps the lines."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        if out and len(out[-1]) >= min_len and not re.search(r"[。;:!?)」”]$", out[-1]) \
+                and not _HEAD_START.match(line) and "|" not in line and "|" not in out[-1]:
+            out[-1] += line
+        else:
+            out.append(line)
+    return "\n".join(out)

@@ -13,7 +13,8 @@ import os
 import re
 
 from archive.extract import EmptyInput, NotAReport, UndecodableInput, UnsupportedFormat
-from archive.extract.document import Document, decode, from_html, from_text, is_html, looks_binary
+from archive.extract.document import (Document, decode, from_html, from_text, is_html, looks_binary,
+                                      unwrap_lines)
 from archive.extract.meta import extract_meta, looks_like_report_title
 from archive.extract.model import Stat, TableResult
 from archive.extract.prose import prose_figures
@@ -151,7 +152,7 @@ def extract_document(data: bytes, *, url: str | None = None, content_type: str |
     if not (looks_like_report_title(meta["title"]) or _REPORTISH.search(doc.text) or tables.stats):
         raise NotAReport("not an information-disclosure report (no report title, no 信息公开 text, no tables)")
 
-    prose = prose_figures(doc.text)
+    prose = prose_figures(unwrap_lines(doc.text) if kind in ("pdf", "docx") else doc.text)
     template = tables.template
     table_stats = list(tables.stats)
     checks = _checks.run_checks(table_stats, template) if _checks is not None else []

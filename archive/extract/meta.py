@@ -150,7 +150,7 @@ def labelled(text: str, *labels: str, short: bool = False) -> str | None:
     one line. Returns None when the label is absent or its value empty."""
     for label in labels:
         lb = r"(?<![\u4e00-\u9fff])" if short or len(label) <= 2 else ""
-        for m in re.finditer(lb + _spaced(label) + r"\s*(?::|\|)\s*", text):
+        for m in re.finditer(lb + _spaced(label) + r"\s*(?:[:|]\s*)+", text):
             rest = text[m.end():].split("\n", 1)[0]
             rest = rest.split("|", 1)[0]
             nxt = _ANY_LABEL.search(rest)
