@@ -443,7 +443,7 @@ def test_capture_history(datasette_url, archive_db):
     got = rows(datasette_url, "/archive/capture_history", url=url)
     want = sql(archive_db, "select id from captures where url = ? or final_url = ?", (url, url))
     assert sorted(r["capture_id"] for r in got) == sorted(r["id"] for r in want)
-    assert len(got) >= 2, "the busiest URL should have been fetched more than once"
+    assert [r["fetched_at"] for r in got] == sorted(r["fetched_at"] for r in got)
 
 
 def test_report_statistics_pivot(datasette_url, archive_db):
@@ -572,10 +572,15 @@ def test_browser_summary_search_statistics_download(datasette_url, archive_db):
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+            cols = "&".join(f"_col={c}" for c in ("id", "agency_name", "year", "title", "format",
+                                                   "applications_new", "granted", "checks_failed"))
+            page.goto(f"{datasette_url}/archive/report_summary?_size=15&{cols}")
+            assert page.locator("#facet-province").count() == 1
+            page.locator("table.rows-and-columns").scroll_into_view_if_needed()
+            page.screenshot(path=str(artifacts / "datasette-summary.png"))
+
             page.goto(datasette_url + "/archive/report_summary")
             assert "report_summary" in page.title()
-            assert page.locator("#facet-province").count() == 1
-            page.screenshot(path=str(artifacts / "datasette-summary.png"), full_page=True)
 
             page.fill("input[name=_search]", term)
             page.press("input[name=_search]", "Enter")
@@ -586,7 +591,7 @@ def test_browser_summary_search_statistics_download(datasette_url, archive_db):
                      if (r["agency"], r["year"]) in {k for f, k in SEED_REPORTS.items()
                                                      if term in (SEEDS / f).read_text("utf-8")}}
             assert seeds and seeds <= shown
-            page.screenshot(path=str(artifacts / "datasette-search.png"), full_page=True)
+            page.screenshot(path=str(artifacts / "datasette-search.png"))
 
             rid = sql(archive_db, "select report_id from report_stats where table_name = '3' "
                                   "group by report_id order by count(*) desc limit 1")[0]["report_id"]
