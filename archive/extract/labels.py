@@ -29,21 +29,24 @@ UNITS = ("件", "条", "次", "个", "人", "人次", "人(次)", "万元", "元
 _UNIT_RE = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
 _NUM = re.compile(rf"^([+-]?\d{{1,3}}(?:,\d{{3}})+|[+-]?\d+)(\.\d+)?({_UNIT_RE})?$")
 NONE_MARKS = {"—", "-", "/", "无", "——", "--", "－", "─", "—-", "–", "\\", "×"}
-_TRAD_HINT = re.compile(r"[開與請復議數結轉處規範許強費採購總計會機關資訊權動態應報條國]")
 
 
 @lru_cache(maxsize=65536)
 def norm(text: str | None) -> str:
     """Normalise a cell's text: NFKC (full-width -> half-width), no whitespace at all,
-    Traditional -> Simplified when the text looks Traditional."""
+    Traditional -> Simplified when the text has characters outside GB2312."""
     if not text:
         return ""
     t = _WS.sub("", unicodedata.normalize("NFKC", text))
-    if _T2S is not None and _TRAD_HINT.search(t):
-        t = _T2S.convert(t)
+    if _T2S is not None:
+        try:
+            t.encode("gb2312")        # Simplified text: nothing to convert (fast path)
+        except UnicodeEncodeError:
+            t = _T2S.convert(t)
     return t
 
 
+@lru_cache(maxsize=65536)
 def parse_value(cell: str) -> tuple[bool, float | None, str | None]:
     """(is_value, value, unit) for a normalised cell. Empty -> (True, None, None): a value cell
     with no figure; a label -> (False, None, None)."""
@@ -71,6 +74,7 @@ _LEVEL3 = re.compile(r"^(\d{1,2})(?:[、.,)](?!\d)|\)(?!\d))")
 _NOTE = re.compile(r"\([^()]*\)$")
 
 
+@lru_cache(maxsize=65536)
 def canonical_label(label: str) -> str:
     """A normalised label with its numbering written the one canonical way:
     一、 / (一) / 1. (so 一. 1、 (一)、 all become the same)."""
@@ -112,6 +116,7 @@ def strip_note(label: str) -> str:
         label = label[:m.start()]
 
 
+@lru_cache(maxsize=65536)
 def core(label: str) -> str:
     """The label without numbering, 其中: prefix and remark: (一)收到申请数(依申请公开方式) -> 收到申请数."""
     t = strip_note(canonical_label(label))

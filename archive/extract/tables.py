@@ -14,6 +14,7 @@ continues the table of the grid before it (tables split across PDF pages or acro
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from archive.extract import labels as L
 from archive.extract.grid import Cell, Grid, html_grids, text_grids
@@ -30,6 +31,7 @@ _INDICATOR_LABEL_HEAD = re.compile(r"^(指标名称|统计指标|指标|项目|�
 _INDICATOR_VALUE_HEAD = re.compile(r"本年累计|统计数|本期实际|数量|数值|累计|合计")
 
 
+@lru_cache(maxsize=65536)
 def cue(part: str) -> str | None:
     """Which table a header cell announces: t3, t4, t2, indicator, end (a section after the
     tables, or a personnel list) or None."""
@@ -77,6 +79,7 @@ class _Mapper:
         self.t2_header: dict[int, str] = {}
         self.t2_order: list[str] = []
         self.has_indicator = False
+        self.data_rows = 0
         self.t3_other: set[str] = set()
         self.t2_cols: set[str] = set()
 
@@ -95,6 +98,7 @@ class _Mapper:
         self.pending, self.header_rows = [], []
         self.colmap, self.colmap_grid, self.group, self.hier = None, None, None, {}
         self.t2_header, self.t2_order = {}, []
+        self.data_rows = 0
 
     def emit(self, table: str, row: str, col: str, value: float | None, label: str,
              unit: str | None, source: str) -> None:
@@ -138,6 +142,8 @@ class _Mapper:
             return
         parts = self.pending + [t for _, t in labels]
         own = [t for _, t in labels]
+        if self.pending and self.data_rows:   # a label split over two rows: keep it whole
+            own = self.pending + own
         self.pending = []
         if self.mode is None:
             if parts and L.T3_MARKERS.search(parts[-1]):
@@ -155,6 +161,7 @@ class _Mapper:
         elif self.mode == "indicator":
             self.indicator_row(g, r, row, parts)
         self.header_rows = []
+        self.data_rows += 1
 
     # -- helpers --
     @staticmethod

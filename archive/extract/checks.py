@@ -1,0 +1,129 @@
+"""Consistency checks (勾稽关系) of tables 三 and 四, and headline figures from the tables.
+
+    run_checks(stats, template) -> [Check]
+    summary_from_tables(stats, template) -> {headline key: value or None}
+
+A check runs only when every figure it needs is present (an empty cell skips it, it does not
+fail it). A failed check describes the report, not the extractor: agencies publish inconsistent
+tables, and the detail text records the numbers so a reader can see by how much.
+"""
+from __future__ import annotations
+
+from archive.extract.model import Check, Stat
+from archive.keys import (HEADLINE_KEYS, T3_APPLICANT_COLS, T3_COLS, T3_OTHER_ROWS,
+                          T3_OUTCOME_ROWS_COMMON, T4_OUTCOMES, T4_ROWS, t3_rows)
+
+_EPS = 1e-6
+
+
+def _fmt(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else f"{v:g}"
+
+
+def _index(stats: list[Stat], table: str) -> dict[tuple[str, str], float]:
+    out: dict[tuple[str, str], float] = {}
+    for s in stats:
+        if s.table == table and s.value is not None:
+            out.setdefault((s.row, s.col), s.value)
+    return out
+
+
+def _template(t3: dict, template: int | None) -> int:
+    if template in (2019, 2021):
+        return template
+    rows = {r for r, _ in t3}
+    return 2021 if rows & set(T3_OTHER_ROWS[2021]) else 2019
+
+
+def _outcome_rows(t3: dict, template: int) -> list[str]:
+    """Outcome rows (一)-(六) as this table prints them: a 2021 report that keeps one 其他处理
+    row is summed with that row."""
+    rows = {r for r, _ in t3}
+    other = T3_OTHER_ROWS[2021] if rows & set(T3_OTHER_ROWS[2021]) else (
+        ["other"] if "other" in rows else T3_OTHER_ROWS[template])
+    return T3_OUTCOME_ROWS_COMMON + other
+
+
+def _sum_check(name: str, total_name: str, total: float | None,
+               parts: list[tuple[str, float | None]]) -> Check | None:
+    if total is None or any(v is None for _, v in parts):
+        return None
+    s = sum(v for _, v in parts)
+    ok = abs(s - total) < _EPS
+    terms = " + ".join(f"{k} {_fmt(v)}" for k, v in parts if v)
+    detail = f"{total_name} {_fmt(total)} {'=' if ok else '!='} sum {_fmt(s)}" + (f" ({terms})" if terms else "")
+    return Check(name, ok, detail)
+
+
+def run_checks(stats: list[Stat], template: int | None) -> list[Check]:
+    """Every check of archive.keys.check_names whose inputs are all present."""
+    t3, t4 = _index(stats, "3"), _index(stats, "4")
+    checks: list[Check] = []
+    if t3:
+        tpl = _template(t3, template)
+        outcome_rows = _outcome_rows(t3, tpl)
+        for col in T3_COLS:
+            a, b, c, d = (t3.get((r, col)) for r in ("new", "carried_over", "total", "carried_forward"))
+            if None not in (a, b, c, d):
+                ok = abs((a + b) - (c + d)) < _EPS
+                checks.append(Check(
+                    f"t3.balance.{col}", ok,
+                    f"new {_fmt(a)} + carried_over {_fmt(b)} = {_fmt(a + b)} "
+                    f"{'=' if ok else '!='} total {_fmt(c)} + carried_forward {_fmt(d)} = {_fmt(c + d)}"))
+        for col in T3_COLS:
+            ch = _sum_check(f"t3.outcomes.{col}", "total", t3.get(("total", col)),
+                            [(r, t3.get((r, col))) for r in outcome_rows])
+            if ch:
+                checks.append(ch)
+        rows = t3_rows(tpl)
+        if "other" in outcome_rows and "other" not in rows:
+            rows = [*rows, "other"]
+        for row in rows:
+            ch = _sum_check(f"t3.columns.{row}", "total", t3.get((row, "total")),
+                            [(c, t3.get((row, c))) for c in T3_APPLICANT_COLS])
+            if ch:
+                checks.append(ch)
+    for row in T4_ROWS:
+        ch = _sum_check(f"t4.{row}.total", "total", t4.get((row, "total")),
+                        [(o, t4.get((row, o))) for o in T4_OUTCOMES])
+        if ch:
+            checks.append(ch)
+    return checks
+
+
+def _sum(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return sum(present) if present else None
+
+
+def summary_from_tables(stats: list[Stat], template: int | None) -> dict[str, float | None]:
+    """Headline figures (archive.keys.HEADLINE_KEYS) from tables 三/四 and indicator tables;
+    None where the tables do not give them. Table 三/四 figures win over indicator rows."""
+    t3, t4 = _index(stats, "3"), _index(stats, "4")
+    ind = {row: v for (row, col), v in _index(stats, "indicator").items() if col == "value"}
+    out: dict[str, float | None] = {k: None for k in HEADLINE_KEYS}
+
+    def rows_total(prefix: str) -> float | None:
+        return _sum([v for (r, c), v in t3.items() if c == "total" and r.startswith(prefix + ".")])
+
+    if t3:
+        out["applications_new"] = t3.get(("new", "total"))
+        out["applications_carried_over"] = t3.get(("carried_over", "total"))
+        out["granted"] = t3.get(("granted", "total"))
+        out["partially_granted"] = t3.get(("partial", "total"))
+        out["refused"] = rows_total("refused")
+        out["unable_to_provide"] = rows_total("unable")
+        out["not_processed"] = rows_total("not_processed")
+        other_split = rows_total("other")
+        out["other_handling"] = other_split if other_split is not None else t3.get(("other", "total"))
+        out["handled_total"] = t3.get(("total", "total"))
+        out["carried_forward"] = t3.get(("carried_forward", "total"))
+    if t4:
+        out["review_total"] = t4.get(("review", "total"))
+        direct, after = t4.get(("litigation_direct", "total")), t4.get(("litigation_after_review", "total"))
+        if direct is not None and after is not None:
+            out["litigation_total"] = direct + after
+    for key in HEADLINE_KEYS:
+        if out[key] is None and key in ind:
+            out[key] = ind[key]
+    return out
