@@ -644,3 +644,18 @@ def test_search_function(sample_archive):
             search(db, "  ")
     finally:
         db.conn.close()
+
+
+def test_every_table_view_and_query_page_loads(datasette_url):
+    """Each configured sort, facet and canned query must work: a bad one only fails at page load."""
+    meta = yaml.safe_load(METADATA.read_text("utf-8"))["databases"]["archive"]
+    names = [n for n, t in meta["tables"].items() if not t.get("hidden")] + list(meta["queries"])
+    for name in names:
+        status, headers, body = get(datasette_url, f"/archive/{name}")
+        assert status == 200, (name, body[:300])
+        assert headers["Content-Type"].startswith("text/html")
+        status, _, body = get(datasette_url, f"/archive/{name}.json")
+        assert status == 200 and "rows" in json.loads(body), (name, body[:300])
+    status, _, body = get(datasette_url, "/archive")
+    for name in meta["queries"]:
+        assert f'href="/archive/{name}"'.encode() in body
