@@ -143,17 +143,13 @@ def row_key(r: IRow, rows: list[IRow]) -> str:
 
 
 def stats_rows(rows: list[IRow]) -> list[dict]:
-    """Every figure of the table as truth stats rows (fees in yuan under disclosure_fees_yuan)."""
+    """Every figure of the table as truth stats rows: value and unit as printed (fees in 万元)."""
     out = []
     for r in rows:
         if r.kind != "row" or r.value is None:
             continue
-        key = row_key(r, rows)
-        value, unit = r.value, r.unit
-        if key == "disclosure_fees_yuan" and unit == "万元":
-            value, unit = round(value * 10000, 2), "元"
-        out.append({"table": "indicator", "row": key, "col": "value", "value": value, "label": r.label,
-                    "unit": unit})
+        out.append({"table": "indicator", "row": row_key(r, rows), "col": "value", "value": r.value,
+                    "label": r.label, "unit": r.unit})
     return out
 
 
@@ -162,7 +158,11 @@ def summary(rows: list[IRow]) -> dict:
     out = {}
     for s in stats_rows(rows):
         if s["row"] in HEADLINE_KEYS:
-            out.setdefault(s["row"], s["value"])
+            value = s["value"]
+            if s["row"] == "disclosure_fees_yuan" and s["unit"] == "万元":
+                value = round(value * 10000, 2)
+                value = int(value) if float(value).is_integer() else value
+            out.setdefault(s["row"], value)
     return out
 
 

@@ -133,7 +133,8 @@ def quzhou() -> Report:
     lines = read_seed("quzhou-zjj-2020.txt")
     title = lines[4].strip()
     head = next(i for i, s in enumerate(lines) if s.startswith("政府信息公开工作情况报表"))
-    prose = [s for s in lines[7:head]]
+    chrome = ("索引号", "公开方式", "发布机构", "发布日期", "分享")
+    prose = [s for s in lines[:head] if s.strip() != title and not s.strip().startswith(chrome)]
     rows = quzhou_table_rows(lines)
     caption = lines[head].strip()
     body = (paragraphs(prose) + f'\n<p align="center"><b>{html.escape(caption)}</b></p>\n'
