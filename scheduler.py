@@ -190,7 +190,7 @@ def cmd_scheduler(args) -> int:
         registry = load_registry()
         check_db(args.db)
         check_chromium(list(registry), registry)
-        outcome = runner.batch(None, batch_id("nightly"), polite=args.polite)
+        outcome = runner.batch(None, batch_id("nightly"), polite=args.polite, log_level=args.log_level)
         say("nightly run finished" if outcome.ok else f"nightly run: {'; '.join(outcome.failures) or 'stopped'}")
         print(summary(args.db, outcome.first_run_id), flush=True)
 
@@ -245,7 +245,8 @@ def cmd_run(args) -> int:
                             stop_timeout=args.stop_timeout, echo=say)
             install_stop(runner)
             outcome = runner.batch(args.agencies or None, batch_id("manual"), refresh=args.refresh,
-                                   polite=args.polite, lock=lock)
+                                   polite=args.polite, log_level=args.log_level or "WARNING",
+                                   lock=lock)
         finally:
             if replica:
                 stop_replica(replica, args.replica_log)
@@ -293,6 +294,9 @@ def add_crawl_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
                         help="crawl with delays and autothrottle (default: on, off with --replica)")
     parser.add_argument("--stop-timeout", type=float, default=default(60.0), metavar="S",
                         help="on SIGTERM/SIGINT wait this long for a running child (default 60)")
+    parser.add_argument("--log-level", default=default(None), metavar="LEVEL",
+                        help="the crawl's Scrapy log level (default: INFO for the scheduler, "
+                             "WARNING for run)")
     parser.add_argument("--replica-log", default=default(None), metavar="FILE",
                         help="with --replica: write the replica's request log to FILE (JSON lines)")
 

@@ -38,7 +38,7 @@ class BatchError(Exception):
 
 def utcnow() -> str:
     """Timestamps in `runs`: UTC ISO 8601, like the crawler writes them."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 # ---------------------------------------------------------------- pre-flight checks
@@ -298,11 +298,13 @@ class Runner:
         return rc
 
     def crawl(self, agencies: list[str] | None, outcome: Outcome, *, refresh: bool = False,
-              polite: bool = True, lock: ArchiveLock | None = None) -> int:
+              polite: bool = True, log_level: str | None = None,
+              lock: ArchiveLock | None = None) -> int:
         argv = _command("NIANBAO_CRAWL_CMD", "crawler.run") + list(agencies or [])
         argv += ["--db", self.db_path, "--batch", outcome.batch]
         argv += ["--refresh"] if refresh else []
         argv += [] if polite else ["--no-polite"]
+        argv += ["--log-level", log_level] if log_level else []
         outcome.crawl_rc = self._step("crawl", argv, outcome, lock)
         return outcome.crawl_rc
 
@@ -313,7 +315,8 @@ class Runner:
         return outcome.extract_rc
 
     def batch(self, agencies: list[str] | None, batch: str, *, refresh: bool = False,
-              polite: bool = True, lock: ArchiveLock | None = None) -> Outcome:
+              polite: bool = True, log_level: str | None = None,
+              lock: ArchiveLock | None = None) -> Outcome:
         """Crawl (all agencies, or those named), then extract: in that order, always, under the lock.
 
         The extract pass runs even after a crawl that failed part-way (what was archived is complete
@@ -322,11 +325,12 @@ class Runner:
         """
         if lock is None:
             with ArchiveLock(self.db_path) as lock:
-                return self.batch(agencies, batch, refresh=refresh, polite=polite, lock=lock)
+                return self.batch(agencies, batch, refresh=refresh, polite=polite,
+                                  log_level=log_level, lock=lock)
         outcome = Outcome(batch=batch, agencies=list(agencies or []),
                           first_run_id=last_run_id(self.db_path))
         self.echo(f"crawl: {', '.join(agencies) if agencies else 'all agencies'} (batch {batch})")
-        self.crawl(agencies, outcome, refresh=refresh, polite=polite, lock=lock)
+        self.crawl(agencies, outcome, refresh=refresh, polite=polite, log_level=log_level, lock=lock)
         if self.stopping.is_set():
             outcome.stopped = True
             return outcome

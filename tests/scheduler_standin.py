@@ -35,6 +35,7 @@ def main():
     p.add_argument("--all", action="store_true")
     p.add_argument("--refresh", action="store_true")
     p.add_argument("--no-polite", action="store_true")
+    p.add_argument("--log-level")
     a = p.parse_args()
     signal.signal(signal.SIGINT, on_signal)
     conn = sqlite3.connect(a.db, isolation_level=None, timeout=30)

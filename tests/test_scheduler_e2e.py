@@ -1,0 +1,125 @@
+"""scheduler.py end to end: the real crawler (`python -m crawler.run`) and extractor pass
+(`python -m archive.extract.run`) as child processes, against the replica web started in-process
+by `--replica`. Truth comes from the replica's own corpus (same seed), not from the archive."""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from crawler.registry import agencies
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+LAST_YEAR = datetime.now(ZoneInfo("Asia/Shanghai")).year - 1
+
+
+def real_env() -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NIANBAO_CRAWL_CMD", "NIANBAO_EXTRACT_CMD", "NIANBAO_DB", "http_proxy", "HTTP_PROXY")}
+    return env
+
+
+def rows(db, sql, args=()) -> list[dict]:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, args)]
+    finally:
+        conn.close()
+
+
+def t(iso: str) -> datetime:
+    return datetime.fromisoformat(iso)
+
+
+@pytest.fixture(scope="module")
+def truth():
+    from replica.server import ReplicaServer
+    return ReplicaServer().truth()  # the same seed the scheduler's --replica uses
+
+
+def test_run_one_agency_against_the_replica(tmp_path, truth):
+    db, log = tmp_path / "archive.db", tmp_path / "replica.jsonl"
+    r = subprocess.run([PY, "scheduler.py", "run", "quzhou_zjj", "--replica", "--db", db,
+                        "--replica-log", log], cwd=ROOT, env=real_env(), capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    runs = rows(db, "SELECT * FROM runs ORDER BY id")
+    assert [(x["kind"], x["agency"]) for x in runs] == [("crawl", "quzhou_zjj"), ("extract", None)]
+    assert t(runs[0]["finished_at"]) <= t(runs[1]["started_at"])
+    caps = rows(db, "SELECT agency, url FROM captures")
+    assert caps and {c["agency"] for c in caps} == {"quzhou_zjj"}
+    assert {urlsplit(c["url"]).hostname for c in caps} == {"zjj.qz.gov.cn"}
+    log_rows = [json.loads(line) for line in log.read_text().splitlines()]
+    assert {x["host"] for x in log_rows} == {"zjj.qz.gov.cn"}
+
+    # the summary table against the replica's truth and its request log
+    mine = [x for x in truth if x["agency"] == "quzhou_zjj"]
+    line = next(x for x in r.stdout.splitlines() if x.startswith("quzhou_zjj "))
+    agency, pages, new, unchanged, errors, status = line.split()
+    assert int(new) == len(mine)
+    assert int(pages) == len(log_rows)
+    assert (int(errors), status) == (0, "ok")
+
+    # the extract pass ran on what the crawl archived: every year of the truth is a report
+    years = {x["year"] for x in rows(db, "SELECT year FROM reports WHERE agency = 'quzhou_zjj'")}
+    assert years == {x["year"] for x in mine}
+
+    st = subprocess.run([PY, "scheduler.py", "status", "--db", db, "--json"], cwd=ROOT,
+                        capture_output=True, text=True, timeout=60)
+    q = next(x for x in json.loads(st.stdout) if x["agency"] == "quzhou_zjj")
+    true_years = {x["year"] for x in mine}
+    assert q["status"] == "ok" and q["last_success"]
+    assert q["missing_years"] == [y for y in range(min(true_years), LAST_YEAR + 1) if y not in true_years]
+
+    # a second run finds nothing new
+    r2 = subprocess.run([PY, "scheduler.py", "run", "quzhou_zjj", "--replica", "--db", db], cwd=ROOT,
+                        env=real_env(), capture_output=True, text=True, timeout=120)
+    assert r2.returncode == 0, r2.stderr
+    line = next(x for x in r2.stdout.splitlines() if x.startswith("quzhou_zjj "))
+    assert line.split()[2] == "0"
+
+
+def test_nightly_scheduler_against_the_replica(tmp_path):
+    """The real scheduler: the job fires, crawls every agency in one child, then extracts; SIGTERM
+    afterwards ends it cleanly."""
+    db = tmp_path / "archive.db"
+    proc = subprocess.Popen([PY, "scheduler.py", "--replica", "--db", str(db), "--first-run-in", "2"],
+                            cwd=ROOT, env=real_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 150
+        while time.monotonic() < deadline:
+            try:
+                if rows(db, "SELECT 1 FROM runs WHERE kind = 'extract' AND finished_at IS NOT NULL"):
+                    break
+            except sqlite3.OperationalError:
+                pass
+            assert proc.poll() is None, proc.stdout.read()
+            time.sleep(0.5)
+        time.sleep(1)
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=90)
+    assert proc.returncode == 0, out
+    assert out.strip().splitlines()[-1].endswith("scheduler stopped cleanly")
+    runs = rows(db, "SELECT * FROM runs ORDER BY id")
+    crawls = [x for x in runs if x["kind"] == "crawl"]
+    extracts = [x for x in runs if x["kind"] == "extract"]
+    assert sorted(x["agency"] for x in crawls) == sorted(agencies())
+    assert len({x["pid"] for x in crawls}) == 1  # one child process for every agency
+    assert len({x["batch"] for x in crawls}) == 1 and crawls[0]["batch"].startswith("nightly-")
+    assert len(extracts) == 1
+    assert max(t(x["finished_at"]) for x in crawls) <= t(extracts[0]["started_at"])
+    assert not [x for x in runs if x["status"] == "running"]
+    assert rows(db, "SELECT count(*) AS n FROM reports")[0]["n"] > 0
