@@ -107,6 +107,16 @@ class Archive:
         held["original"] = held["revisit_of"] or held["id"]
         return held
 
+    def last_body(self, url: str) -> dict | None:
+        """The latest capture of url that has a body (flagged ones too, e.g. a soft 404), with
+        `original` = the capture that first stored that body."""
+        row = self.conn.execute(
+            "SELECT id, body_sha256, revisit_of FROM captures WHERE url = ? AND body_sha256 IS NOT NULL "
+            "ORDER BY id DESC LIMIT 1", (url,)).fetchone()
+        if row is None:
+            return None
+        return {"id": row[0], "body_sha256": row[1], "original": row[2] or row[0]}
+
     def validators(self, url: str) -> dict[str, str]:
         """Conditional-request headers (If-None-Match, If-Modified-Since) for url, from the
         latest good capture or, failing that, the capture that stored its body."""
@@ -145,11 +155,11 @@ class Archive:
         if body is not None:
             row["body_sha256"] = sha256(body)
             row["size"] = len(body)
-            held = self.held(row["url"])
-            if held is None:
+            last = self.last_body(row["url"])
+            if last is None:
                 page = "new"
-            elif held["body_sha256"] == row["body_sha256"] and row["error"] is None:
-                page, row["revisit_of"] = "unchanged", held["original"]
+            elif last["body_sha256"] == row["body_sha256"]:
+                page, row["revisit_of"] = "unchanged", last["original"]
             else:
                 page = "changed"
         elif row["revisit_of"] is not None:

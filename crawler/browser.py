@@ -33,3 +33,22 @@ def page_methods(timeout_ms: int = 20_000) -> list[PageMethod]:
     document's HTTP status (crawler.middlewares.BrowserStatusMiddleware applies it)."""
     return [PageMethod("wait_for_function", _SETTLED, timeout=timeout_ms),
             PageMethod("evaluate", _STATUS)]
+
+
+# Chromium shows a PDF in its viewer and page.content() is the viewer's DOM, not the file. From
+# the viewer's page (same origin, same cookies) the file is read again with fetch(), from the
+# browser's HTTP cache when it can, and handed back base64-encoded.
+_RAW_FILE = """async () => {
+  const r = await fetch(location.href, {cache: "force-cache", credentials: "same-origin"});
+  const buf = new Uint8Array(await r.arrayBuffer());
+  let s = "";
+  for (let i = 0; i < buf.length; i += 0x8000) s += String.fromCharCode.apply(null, buf.subarray(i, i + 0x8000));
+  return {status: r.status, url: r.url, headers: Object.fromEntries(r.headers.entries()), body: btoa(s)};
+}"""
+
+
+def attachment_meta() -> dict:
+    """Request meta for a file fetched by the browser: keep the bytes the server sent
+    (BrowserStatusMiddleware puts them on the Scrapy response)."""
+    return {"playwright_page_methods": [PageMethod("evaluate", _RAW_FILE)],
+            "nianbao_raw_file": True}

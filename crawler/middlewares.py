@@ -10,6 +10,7 @@ BrowserStatusMiddleware  browser responses carry the status of the page finally 
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 
 from scrapy import Request
@@ -128,7 +129,16 @@ class BrowserStatusMiddleware:
         if "playwright" not in response.flags or "archived" in response.flags:
             return response
         methods = request.meta.get("playwright_page_methods") or []
-        status = getattr(methods[-1], "result", None) if methods else None
+        result = getattr(methods[-1], "result", None) if methods else None
+        if request.meta.get("nianbao_raw_file") and isinstance(result, dict):
+            # a file: the bytes the server sent, not the DOM of Chromium's viewer
+            body = base64.b64decode(result["body"])
+            headers = Headers(result["headers"])
+            headers.pop("Content-Encoding", None)
+            cls = responsetypes.from_args(headers=headers, url=result["url"], body=body)
+            return cls(url=result["url"], status=result["status"], headers=headers, body=body,
+                       request=request, flags=response.flags)
+        status = result
         if isinstance(status, int) and 100 <= status < 600 and status != response.status:
             request.meta["nianbao_first_status"] = response.status
             return response.replace(status=status)

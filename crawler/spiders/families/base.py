@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 import scrapy
 from parsel import Selector
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import TextResponse
+from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.browser import page_methods
+from crawler.browser import attachment_meta, page_methods
 from crawler.items import Capture
 from crawler.middlewares import FROM_ARCHIVE, KIND, REVISIT
 from crawler.registry import Agency, get_agency
@@ -107,7 +107,9 @@ class ReportSpider(scrapy.Spider):
         meta = {KIND: kind, **kwargs.pop("meta", {})}
         if self.agency.browser:
             meta["playwright"] = True
-            if kind != "attachment":
+            if kind == "attachment":
+                meta.update(attachment_meta())
+            else:
                 meta["playwright_page_methods"] = page_methods()
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, **kwargs)
 
@@ -150,7 +152,8 @@ class ReportSpider(scrapy.Spider):
         item = self._capture(request, kind, status=revisit["status"] if revisit else response.status,
                              final_url=response.url, headers=headers, error=error,
                              fetch_mode="browser" if "playwright" in response.flags else "http")
-        item["encoding"] = response.encoding if isinstance(response, TextResponse) else None
+        if isinstance(response, (HtmlResponse, XmlResponse)) or (item["content_type"] or "").startswith("text/"):
+            item["encoding"] = response.encoding if isinstance(response, TextResponse) else None
         if revisit:
             item["revisit_of"] = revisit["revisit_of"]
             item["body_sha256"] = revisit["body_sha256"]
