@@ -152,7 +152,7 @@ def extract_document(data: bytes, *, url: str | None = None, content_type: str |
     if not (looks_like_report_title(meta["title"]) or _REPORTISH.search(doc.text) or tables.stats):
         raise NotAReport("not an information-disclosure report (no report title, no 信息公开 text, no tables)")
 
-    prose = prose_figures(unwrap_lines(doc.text) if kind in ("pdf", "docx") else doc.text)
+    prose = prose_figures(unwrap_lines(doc.text) if kind in ("pdf", "docx") else doc.text, meta["year"])
     template = tables.template
     table_stats = list(tables.stats)
     checks = _checks.run_checks(table_stats, template) if _checks is not None else []

@@ -186,7 +186,7 @@ def parse_date(value: str | None) -> tuple[str, str | None] | None:
 
 # ---------------------------------------------------------------- title and year
 
-_REPORT_TITLE = re.compile(r"(?:政府信息公开|政务公开|信息公开).{0,14}报告")
+_REPORT_TITLE = re.compile(r"(?:政府信息公开|政务公开|信息公开).{0,14}(?:报告|年报)")
 _CN_DIGITS = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
 
 
@@ -291,15 +291,17 @@ def extract_meta(doc: Document, url: str | None = None) -> dict:
     page = doc.page_text
     title = find_title(doc)
 
-    # dates: head tag first, then labelled lines, from the most to the least specific
-    pub = parse_date(head.get("pubdate") or head.get("publishdate") or head.get("firstpublishedtime"))
-    if not pub:
-        for label in ("发布日期", "发布时间", "发文日期", "公开日期"):
-            pub = parse_date(labelled(page, label))
-            if pub:
-                break
-    if not pub:
-        pub = parse_date(labelled(page, "时间", short=True))
+    # dates: head tag first, then labelled lines, from the most to the least specific; the time as
+    # precisely as any source of the same date prints it (PubDate has minutes, the page seconds)
+    cands = [parse_date(head.get(k)) for k in ("pubdate", "publishdate", "firstpublishedtime")]
+    cands += [parse_date(labelled(page, label)) for label in ("发布日期", "发布时间", "发文日期", "公开日期")]
+    cands.append(parse_date(labelled(page, "时间", short=True)))
+    cands = [c for c in cands if c]
+    pub = None
+    if cands:
+        date = cands[0][0]
+        times = [t for d, t in cands if d == date and t]
+        pub = (date, max(times, key=len) if times else None)
     if not pub:
         pub = parse_date(labelled(page, "成文日期", "生成日期"))
         if pub:

@@ -64,12 +64,11 @@ def _r(key, rx, **kw) -> Rule:
 
 _APPLY = r"(?:依申请公开|信息公开申请|政府信息公开申请|公开申请|申请公开)"
 _NEG = r"(?:没有|未(?!经)|无(?!法)|暂无|不存在)"
-_CHANNEL = re.compile(r"档案馆|图书馆|查阅|提供|报送|微信|微博|公众号|报刊|广播|电视|新闻|门户网站|网站上?公开|"
-                      r"访问量|点击量|浏览量")
+_CHANNEL = re.compile(r"档案馆|图书馆|查阅|提供|报送|微信|微博|公众号|报刊|广播|电视|新闻|访问量|点击量|浏览量")
 _NOT_APPLICATIONS = re.compile(r"人大|政协|建议|提案|信箱|信访|咨询|投诉|举报|热线|留言|12345|来电")
 _REVIEW_BODY = re.compile(r"复议机关|作为复议|复议机构")
 _FEE_CONTEXT = re.compile(r"公开|申请|检索|复制|邮寄|信息处理费")
-_FEE_VETO = re.compile(r"行政事业性收费|考务|收费项目|收费标准|收费依据|收费公示|收费信息")
+_FEE_VETO = re.compile(r"行政事业性收费|考务|收费项目|收费标准|收费依据|收费公示|收费信息|逾期|缴纳")
 
 RULES: list[Rule] = [
     # proactive disclosure: the year's total, not a channel's or a category's count
@@ -115,7 +114,7 @@ RULES: list[Rule] = [
        require=_FEE_CONTEXT, veto=_FEE_VETO, factor_by_unit={"万元": 10000}),
     _r("disclosure_fees_yuan", rf"信息处理费[^,;。\d]{{0,10}}?{NUM}\s*(?P<unit>万元|元)",
        factor_by_unit={"万元": 10000}),
-    _r("disclosure_fees_yuan", rf"{_NEG}(?:收取|收|涉及|产生|发生)?[^,;。\d]{{0,8}}?(?:任何)?(?:费用|收费|信息处理费)",
+    _r("disclosure_fees_yuan", rf"{_NEG}(?:收取|收|涉及|产生|发生)[^,;。\d]{{0,8}}?(?:任何)?(?:费用|收费|费|信息处理费)",
        zero=True, require=_FEE_CONTEXT, veto=_FEE_VETO),
     _r("disclosure_fees_yuan", r"免费(?:公开|提供(?:政府)?信息)", zero=True),
 ]
@@ -139,7 +138,15 @@ def sentences(text: str):
                 yield s, heading
 
 
-def _match(rule: Rule, sentence: str, heading: str):
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+
+
+def _other_year(text: str, year: int | None) -> bool:
+    """The text speaks of an earlier year than the report's (a previous-year figure)."""
+    return year is not None and any(int(y) < year for y in _YEAR.findall(text))
+
+
+def _match(rule: Rule, sentence: str, heading: str, year: int | None = None):
     if rule.section is not None and not rule.section.search(heading):
         return None
     if rule.require is not None and not rule.require.search(sentence):
@@ -151,7 +158,7 @@ def _match(rule: Rule, sentence: str, heading: str):
             span = m.group(0)
             if rule.veto is not None and rule.veto.search(piece):  # the whole clause / sentence
                 continue
-            if _COMPARISON.search(span):
+            if _COMPARISON.search(span) or _other_year(piece[:m.end()], year):
                 continue
             if rule.zero:
                 return 0.0, None, span
@@ -165,15 +172,16 @@ def _match(rule: Rule, sentence: str, heading: str):
     return None
 
 
-def prose_figures(text: str) -> dict[str, Figure]:
-    """Headline key -> the figure the text states for it (absent keys: the text does not say)."""
+def prose_figures(text: str, year: int | None = None) -> dict[str, Figure]:
+    """Headline key -> the figure the text states for it (absent keys: the text does not say).
+    `year`: the report's year; figures in clauses about an earlier year are not taken."""
     sents = list(sentences(text))
     found: dict[str, Figure] = {}
     for rule in RULES:
         if rule.key in found:
             continue
         for sentence, heading in sents:
-            hit = _match(rule, sentence, heading)
+            hit = _match(rule, sentence, heading, year)
             if hit:
                 value, unit, span = hit
                 if rule.key == "disclosure_fees_yuan":

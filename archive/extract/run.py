@@ -185,7 +185,7 @@ class Pass:
                     best = (att, r)
             if best is not None:
                 att, r = best
-                result = _merge(result, r) if result is not None else r
+                result = merge_page_attachment(result, r) if result is not None else r
                 source = source or att
         others = [] if tried else list(attachments)
         ids = ([page["id"]] if page else []) + [a["id"] for a in used]
@@ -291,7 +291,7 @@ def _score(result: dict) -> tuple:
             sum(s["table"] in ("2", "3", "4", "indicator") for s in result["stats"]))
 
 
-def _merge(page: dict, att: dict) -> dict:
+def merge_page_attachment(page: dict, att: dict) -> dict:
     """Figures from the attachment, metadata from the page where the page states it."""
     out = dict(att)
     for key in (*_META_KEYS, "agency", "agency_slug", "year"):
