@@ -1,0 +1,35 @@
+# The two set-up commands (README): `make demo` and `make test`. Both install what they need first.
+PY := .venv/bin/python
+DB ?= archive.db
+
+.PHONY: demo test bench serve deps
+
+.venv/installed: requirements.txt
+	python3 -m venv .venv
+	.venv/bin/pip install -q --upgrade pip
+	.venv/bin/pip install -q -r requirements.txt
+	touch $@
+
+# Debian's Chromium (the browser path and the browser tests) and a CJK font for screenshots.
+/usr/bin/chromium:
+	(apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-zenhei) || \
+	  (sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-wqy-zenhei)
+
+deps: .venv/installed /usr/bin/chromium
+
+# The main job: crawl every agency of the bundled replica web, then extract, into $(DB).
+demo: deps
+	$(PY) scheduler.py run --replica --db $(DB)
+	@echo
+	@echo "Open it:  make serve   (or: .venv/bin/datasette serve $(DB) --metadata archive/datasette/metadata.yml --plugins-dir archive/datasette/plugins --setting truncate_cells_html 120 --setting sql_time_limit_ms 3000)"
+
+test: deps
+	$(PY) -m pytest
+
+# Read-only: Datasette never writes without a write plugin; not -i, which ignores the WAL.
+serve: deps
+	.venv/bin/datasette serve $(DB) --metadata archive/datasette/metadata.yml --plugins-dir archive/datasette/plugins --setting truncate_cells_html 120 --setting sql_time_limit_ms 3000
+
+bench: deps
+	$(PY) bench/crawl.py
+	$(PY) bench/extract.py
