@@ -94,6 +94,9 @@ def _label_html(text: str, quirks: Quirks) -> str:
     out = html.escape(text)
     if quirks.spaced_labels and 2 <= len(text) <= 4 and not any(ch.isdigit() for ch in text):
         out = " ".join(out) if quirks.rng.random() < 0.5 else out[:2] + "<br>" + out[2:]
+    elif quirks.spaced_labels and len(text) > 14 and "\n" not in text and quirks.rng.random() < 0.3:
+        cut = quirks.rng.randint(6, len(text) - 4)     # Word wrapped the label: a <br> mid-word
+        out = html.escape(text[:cut]) + "<br>" + html.escape(text[cut:])
     return out.replace("\n", "<br>")
 
 
