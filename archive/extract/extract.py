@@ -13,31 +13,13 @@ import os
 import re
 
 from archive.extract import EmptyInput, NotAReport, UndecodableInput, UnsupportedFormat
+from archive.extract import checks, docx, pdf, tables
 from archive.extract.document import (Document, decode, from_html, from_text, is_html, looks_binary,
                                       unwrap_lines)
 from archive.extract.meta import extract_meta, looks_like_report_title
 from archive.extract.model import Stat, TableResult
 from archive.extract.prose import prose_figures
 from archive.extract.summary import build_summary, prose_stats
-from archive.keys import HEADLINE_KEYS
-
-# The tables engineer's modules: guarded so the document pipeline runs without them.
-try:
-    from archive.extract import tables as _tables
-except ImportError:  # pragma: no cover - only while tables.py is being written
-    _tables = None
-try:
-    from archive.extract import checks as _checks
-except ImportError:  # pragma: no cover
-    _checks = None
-try:
-    from archive.extract import pdf as _pdf
-except ImportError:  # pragma: no cover
-    _pdf = None
-try:
-    from archive.extract import docx as _docx
-except ImportError:  # pragma: no cover
-    _docx = None
 
 PDF_MAGIC = b"%PDF"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -68,47 +50,22 @@ def sniff(data: bytes, content_type: str | None, filename: str | None) -> str:
     return "html" if ("html" in ct or ext in (".html", ".htm", ".shtml", ".jsp", ".asp", ".aspx")) else "text"
 
 
-def _pdf_text_fallback(data: bytes) -> TableResult:
-    import io
-
-    import pdfplumber
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
-        return TableResult(text="\n".join((p.extract_text() or "") for p in pdf.pages))
-
-
-def _docx_text_fallback(data: bytes) -> TableResult:
-    import io
-
-    import docx
-    d = docx.Document(io.BytesIO(data))
-    return TableResult(text="\n".join(p.text for p in d.paragraphs))
-
-
 def _read_binary(kind: str, data: bytes) -> TableResult:
     try:
         if kind == "pdf":
-            return _pdf.read_pdf(data) if _pdf else _pdf_text_fallback(data)
-        return _docx.read_docx(data) if _docx else _docx_text_fallback(data)
+            return pdf.read_pdf(data)
+        return docx.read_docx(data)
     except Exception as e:  # a damaged file: the library's own error, said clearly
         raise UndecodableInput(f"unreadable {kind.upper()}: {type(e).__name__}: {e}") from None
 
 
 def _tables_of(doc: Document) -> TableResult:
-    if _tables is None:
-        return TableResult()
     result = TableResult()
     if doc.body is not None:
-        result = _tables.stats_from_html(doc.body)
+        result = tables.stats_from_html(doc.body)
     if not result.stats:
-        result = _tables.stats_from_text(doc.text)
+        result = tables.stats_from_text(doc.text)
     return result
-
-
-def _summary_from_tables(stats: list[Stat], template: int | None) -> dict:
-    if _checks is not None:
-        return _checks.summary_from_tables(stats, template)
-    # fallback while checks.py is missing: indicator rows already keyed by headline key
-    return {s.row: s.value for s in stats if s.table == "indicator" and s.row in HEADLINE_KEYS}
 
 
 def _format_of(tables: TableResult, prose: dict, text: str) -> str:
@@ -133,8 +90,8 @@ def extract_document(data: bytes, *, url: str | None = None, content_type: str |
     kind = sniff(data, content_type or _header(headers, "content-type"), filename)
     encoding = None
     if kind in ("pdf", "docx"):
-        tables = _read_binary(kind, data)
-        doc = from_text(tables.text, kind)
+        found = _read_binary(kind, data)
+        doc = from_text(found.text, kind)
     else:
         text, encoding = decode(data, content_type, headers)
         if kind == "html" or is_html(text):
@@ -142,33 +99,31 @@ def extract_document(data: bytes, *, url: str | None = None, content_type: str |
         else:
             doc = from_text(text)
             doc.encoding = encoding
-        tables = _tables_of(doc)
+        found = _tables_of(doc)
 
     meta = extract_meta(doc, url)
     if not doc.text.strip() and not doc.links:
         raise EmptyInput("no text in the document body")
     if _SOFT_404.search(doc.page_text[:2000]) and len(doc.text) < 500:
         raise NotAReport("a 'page not found' page")
-    if not (looks_like_report_title(meta["title"]) or _REPORTISH.search(doc.text) or tables.stats):
+    if not (looks_like_report_title(meta["title"]) or _REPORTISH.search(doc.text) or found.stats):
         raise NotAReport("not an information-disclosure report (no report title, no 信息公开 text, no tables)")
 
     prose = prose_figures(unwrap_lines(doc.text) if kind in ("pdf", "docx") else doc.text, meta["year"])
-    template = tables.template
-    table_stats = list(tables.stats)
-    checks = _checks.run_checks(table_stats, template) if _checks is not None else []
-    summary, summary_rows = build_summary(_summary_from_tables(table_stats, template), prose)
+    template = found.template
+    table_stats = list(found.stats)
+    found_checks = checks.run_checks(table_stats, template)
+    summary, summary_rows = build_summary(checks.summary_from_tables(table_stats, template), prose)
     stats = table_stats + prose_stats(prose) + summary_rows
     warnings = list(meta.pop("warnings"))
-    if _tables is None:
-        warnings.append("table reader unavailable: tables not read")
 
     return {
         **meta,
-        "format": _format_of(tables, prose, doc.text),
+        "format": _format_of(found, prose, doc.text),
         "template": template,
         "summary": summary,
         "stats": [_stat_dict(s) for s in stats],
-        "checks": [dataclasses.asdict(c) for c in checks],
+        "checks": [dataclasses.asdict(c) for c in found_checks],
         "text": doc.text,
         "original_text": doc.original_text,
         "links": doc.links,
