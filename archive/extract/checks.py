@@ -100,7 +100,8 @@ def summary_from_tables(stats: list[Stat], template: int | None) -> dict[str, fl
     """Headline figures (archive.keys.HEADLINE_KEYS) from tables 三/四 and indicator tables;
     None where the tables do not give them. Table 三/四 figures win over indicator rows."""
     t3, t4 = _index(stats, "3"), _index(stats, "4")
-    ind = {row: v for (row, col), v in _index(stats, "indicator").items() if col == "value"}
+    ind = {s.row: (s.value, s.unit) for s in stats
+           if s.table == "indicator" and s.col == "value" and s.value is not None}
     out: dict[str, float | None] = {k: None for k in HEADLINE_KEYS}
 
     def rows_total(prefix: str) -> float | None:
@@ -125,5 +126,8 @@ def summary_from_tables(stats: list[Stat], template: int | None) -> dict[str, fl
             out["litigation_total"] = direct + after
     for key in HEADLINE_KEYS:
         if out[key] is None and key in ind:
-            out[key] = ind[key]
+            value, unit = ind[key]
+            if key == "disclosure_fees_yuan" and unit != "元":   # printed in 万元
+                value = round(value * 10000, 2)
+            out[key] = value
     return out

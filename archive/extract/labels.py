@@ -101,6 +101,11 @@ def level(label: str) -> int:
     return 0
 
 
+def is_marked(label: str) -> bool:
+    """A label that starts with a hierarchy mark (一、 (一) 1.) or 其中."""
+    return level(canonical_label(label)) > 0 or label.startswith("其中")
+
+
 def is_note(label: str) -> bool:
     """A label part that is only a parenthesised remark, e.g. (不同渠道和方式公开相同信息计1条)."""
     return label.startswith("(") and label.endswith(")") and level(label) == 0
@@ -262,7 +267,7 @@ def t2_col_key(text: str) -> str | None:
 # --- indicator tables --------------------------------------------------------------------------
 INDICATOR_CORES = {
     "proactive_total": {"主动公开新增信息数量", "主动公开政府信息数", "主动公开政府信息数量", "主动公开信息数"},
-    "applications_new": {"依申请公开数量", "收到申请数", "收到申请总数", "依申请公开信息数"},
+    "applications_new": {"收到申请数", "收到申请总数", "依申请公开数量", "依申请公开信息数"},
     "granted": {"同意公开答复数"},
     "partially_granted": {"同意部分公开答复数"},
     "refused": {"不同意公开答复数"},
@@ -271,16 +276,22 @@ INDICATOR_CORES = {
     "litigation_total": {"因政府信息公开申请行政诉讼情况", "因政府信息公开申请行政诉讼数",
                          "因政府信息公开申请提起行政诉讼数"},
 }
-INDICATOR_HEADER = re.compile(r"指标名称|统计指标|指标")
-INDICATOR_VALUE_HEADER = re.compile(r"本年累计|统计数|本期实际|数量|数值|累计")
+# Where two rows of one table carry the same meaning, the lower rank wins the key (收到申请数 is
+# the applications received; 依申请公开数量 only stands in for it when the table lacks it).
+_RANK = {"依申请公开数量": 1, "依申请公开信息数": 1}
 
 
 def indicator_key(label: str, parents: list[str], unit: str | None) -> str | None:
-    """Canonical headline key of an indicator row, or None (the row keeps its label path)."""
+    """Canonical headline key of an indicator row, or None (the row keeps its label path).
+    Fees keep the printed value and unit (万元); summaries convert to yuan."""
     c = core(label)
     for key, cores in INDICATOR_CORES.items():
         if c in cores:
             return key
-    if c == "收取费用" and any("依申请公开收费" in p or "收费" in core(p) for p in parents):
+    if c == "收取费用" and any("依申请公开收费" in p for p in parents):
         return "disclosure_fees_yuan"
     return None
+
+
+def indicator_rank(label: str) -> int:
+    return _RANK.get(core(label), 0)

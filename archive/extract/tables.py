@@ -74,8 +74,8 @@ class _Mapper:
         self.colmap_width = 0
         self.colmap_grid: Grid | None = None
         self.group: str | None = None
-        self.hier: dict[int, str] = {}
-        self.indicator_keys: set[str] = set()
+        self.hier: dict[float, str] = {}
+        self.indicator_keys: dict[str, tuple[Stat, int]] = {}
         self.t2_header: dict[int, str] = {}
         self.t2_order: list[str] = []
         self.has_indicator = False
@@ -330,38 +330,60 @@ class _Mapper:
             units = [cell.text for _, cell in _distinct(row) if cell.text and L.is_unit(cell.text)]
             unit = units[0] if units else None
             value_cell = vals[-1] if vals else None
-        parts = [L.strip_note(L.canonical_label(p)) for p in parts if not L.is_note(p)]
-        parts = [p for p in parts if p and p not in _INDICATOR_HEAD_WORDS]
-        if not parts:
-            return
-        *above, own_label = parts
-        for p in above:
-            lv = L.level(p)
-            if lv:
-                self.hier = {k: v for k, v in self.hier.items() if k < lv}
-                self.hier[lv] = p
-        lv = L.level(own_label)
-        parents = [self.hier[k] for k in sorted(self.hier) if not lv or k < lv]
-        if lv:
-            self.hier = {k: v for k, v in self.hier.items() if k < lv}
-            self.hier[lv] = own_label
-        path = " / ".join([*parents, own_label])
-        if value_cell is None:
+        path, own_label = self.indicator_path(parts, g.aligned)
+        if not path or value_cell is None:
             return
         ok, v, vunit = L.parse_value(value_cell[1].text)
         if not ok or v is None:
             return
         unit = unit or vunit
-        key = L.indicator_key(own_label, parents, unit)
-        if key and key in self.indicator_keys:
-            key = None
-        if key == "disclosure_fees_yuan":
-            if unit != "元":
-                v = round(v * 10000, 2)
-            unit = "元"
+        stat = Stat("indicator", path, "value", v, path, unit, g.source(r, value_cell[0]))
+        if ("indicator", path, "value") in self.keys:
+            return
+        self.keys.add(("indicator", path, "value"))
+        self.stats.append(stat)
+        key = L.indicator_key(own_label, path.split(" / ")[:-1], unit)
         if key:
-            self.indicator_keys.add(key)
-        self.emit("indicator", key or path, "value", v, path, unit, g.source(r, value_cell[0]))
+            rank = L.indicator_rank(own_label)
+            held = self.indicator_keys.get(key)
+            if held is None or rank < held[1]:
+                if held is not None:          # a better row for this meaning: the old one keeps its path
+                    held[0].row = held[0].label
+                stat.row = key
+                self.indicator_keys[key] = (stat, rank)
+
+    def indicator_path(self, parts: list[str], aligned: bool) -> tuple[str, str]:
+        """The row's label path (docs/keys.md) and its own label, updating the hierarchy:
+        一、 > (一) > merged group cell > 1. > unnumbered (其中: ...)."""
+        parts = [p for p in parts if p not in _INDICATOR_HEAD_WORDS]
+        if not aligned:          # text: a line that starts no label continues the one above
+            merged: list[str] = []
+            for p in parts:
+                if merged and not L.is_marked(p) and not L.is_note(merged[-1]):
+                    merged[-1] += p
+                else:
+                    merged.append(p)
+            parts = merged
+        parts = [L.strip_note(L.canonical_label(p)) for p in parts if not L.is_note(p)]
+        if not parts:
+            return "", ""
+        *above, own = parts
+        for i, p in enumerate(above):
+            nxt = parts[i + 1]
+            lv = L.level(p)
+            if lv:
+                self.set_level(lv, p)
+            elif p != self.hier.get(2.5) and L.level(nxt) == 3:
+                self.set_level(2.5, p)          # a merged group cell (按信息类别分) over 1. 2. rows
+        lv = L.level(own)
+        parents = [self.hier[k] for k in sorted(self.hier) if not lv or k < lv]
+        if lv:
+            self.set_level(lv, own)
+        return " / ".join([*parents, own]), own
+
+    def set_level(self, lv: float, label: str) -> None:
+        self.hier = {k: v for k, v in self.hier.items() if k < lv}
+        self.hier[lv] = label
 
     def template(self) -> int | None:
         """2021 when table 三 splits 其他处理 in three or table 二 has the 2021 columns
