@@ -27,7 +27,7 @@ from archive.extract import EmptyInput, UndecodableInput
 # ---------------------------------------------------------------- decoding
 
 _GB_ALIASES = {"gb2312", "gbk", "gb_2312", "gb_2312-80", "x-gbk", "cp936", "euc-cn", "gb18030", "hz-gb-2312"}
-_WEAK = {"iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii", "windows-1252", "cp1252"}
+_WEAK = {"iso8859-1", "iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii", "windows-1252", "cp1252"}
 _CHARSET_RE = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
 
@@ -75,7 +75,9 @@ def decode(data: bytes, content_type: str | None = None, headers: dict | None = 
     declared = [header_charset(content_type, headers)]
     m = _META_CHARSET_RE.search(data[:4096])
     declared.append(_canon_charset(m.group(1)) if m else None)
-    for enc in declared:
+    # a declaration is trusted when the bytes decode under it; then the genre's usual suspect
+    # (GB18030, superset of GBK/GB2312) before statistical detection
+    for enc in [*declared, "gb18030"]:
         if enc and enc not in _WEAK and enc != "utf-8":
             try:
                 return data.decode(enc), enc
@@ -151,11 +153,11 @@ def element_text(el) -> str:
     """Readable text of an lxml element: blocks on their own lines, inline runs concatenated as is,
     table cells of a row joined by " | "; scripts, styles and comments skipped."""
     parts: list[str] = []
-    walker = lxml.etree.iterwalk(el, events=("start", "end"))
+    walker = lxml.etree.iterwalk(el, events=("start", "end", "comment", "pi"))
     for event, node in walker:
         tag = node.tag if isinstance(node.tag, str) else None
         if tag is None:  # comment / processing instruction: only its tail is text
-            if event == "end" and node is not el and node.tail:
+            if node is not el and node.tail:
                 parts.append(node.tail)
             continue
         tag = tag.lower()

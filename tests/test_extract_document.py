@@ -1,0 +1,139 @@
+"""Decoding, body finding, chrome stripping and normalisation, on small hand-written inputs."""
+import pytest
+
+from archive.extract import EmptyInput, NotAReport, UndecodableInput, UnsupportedFormat
+from archive.extract.document import decode, element_text, from_html, normalise
+from archive.extract.extract import extract_document
+
+BODY = "湖南省住房和城乡建设厅2018年度政府信息公开工作报告。全年共主动公开政府信息4238条。"
+
+
+def page(body_html, head="", charset_meta=""):
+    return f"<html><head>{charset_meta}{head}</head><body>{body_html}</body></html>"
+
+
+# ---------------------------------------------------------------- decoding
+
+def test_gbk_declared_in_meta():
+    data = page(f"<p>{BODY}</p>", charset_meta='<meta charset="gb2312">').encode("gbk")
+    text, enc = decode(data)
+    assert enc == "gb18030" and BODY in text
+
+
+def test_gbk_undeclared_detected():
+    data = page(f"<div id='zoom'><p>{BODY}</p><p>{BODY}</p></div>").encode("gbk")
+    text, enc = decode(data)
+    assert enc == "gb18030" and BODY in text
+
+
+def test_wrong_header_charset_falls_back():
+    data = page(f"<p>{BODY}</p>").encode("gbk")
+    text, _ = decode(data, content_type="text/html; charset=utf-8")
+    assert BODY in text
+    text, _ = decode(data, headers={"Content-Type": "text/html; charset=ISO-8859-1"})
+    assert BODY in text
+
+
+def test_utf8_page_declared_gbk_is_read_as_utf8():
+    data = page(f"<p>{BODY}</p>", charset_meta='<meta charset="gbk">').encode("utf-8")
+    text, enc = decode(data, content_type="text/html; charset=GBK")
+    assert enc == "utf-8" and BODY in text
+
+
+def test_gb18030_only_characters():
+    s = "䶮政府信息公开" * 3  # 䶮 is outside GBK
+    text, _ = decode(s.encode("gb18030"), content_type="text/html; charset=gbk")
+    assert text == s
+
+
+# ---------------------------------------------------------------- normalisation
+
+def test_pinyin_glosses_and_traditional():
+    assert normalise("我廳積極貫徹落實(shí)《條例》,關(guān)于") == "我厅积极贯彻落实《条例》,关于"
+    # a parenthesised word without tone marks, or after a non-CJK char, is not a gloss
+    assert normalise("系统(app)上线,ABC(shí)") == "系统(app)上线,ABC(shí)"
+
+
+def test_full_width_digits_and_punctuation():
+    assert normalise("主动公开信息１，２３８条：") == "主动公开信息1,238条:"
+    assert normalise("（一）收到申请数") == "(一)收到申请数"
+
+
+def test_simplified_text_left_alone():
+    s = "本报告由湖南省住房和城乡建设厅编制，著作权归本厅所有，于2019年发布。"
+    assert normalise(s) == s.replace("，", ",").replace("。", "。")
+
+
+def test_split_numbers_are_joined():
+    root = from_html(page('<div class="TRS_UEDITOR"><p>全年共主动公开政府信息<span>4</span><span>2</span>'
+                          '<b>38</b>条，受理申请<font>5</font><span>1</span>件。</p>' + "<p>正文</p>" * 5 + "</div>"))
+    assert "全年共主动公开政府信息4238条,受理申请51件。" in root.text
+
+
+def test_element_text_blocks_and_cells():
+    import lxml.html
+    el = lxml.html.fromstring("<div><p>第一段</p><table><tr><td>指标</td><td>数值</td></tr></table>"
+                              "<script>var x=1;</script><!-- 注释 -->尾<br>下一行</div>")
+    assert element_text(el) == "第一段\n指标 | 数值\n尾\n下一行"
+
+
+# ---------------------------------------------------------------- body and chrome
+
+CHROME_PAGE = """<html><head><title>年报</title><script>var a='主动公开信息99条';</script>
+<style>p{color:red}</style></head><body>
+<div class="nav"><a href="/">首页</a> &gt; <a href="/xxgk/">信息公开</a></div>
+<div class="left"><ul><li><a href="/a">通知公告</a></li><li><a href="/b">政策法规</a></li></ul></div>
+<div class="main"><h1>某市住房和城乡建设局2019年政府信息公开工作年度报告</h1>
+<div class="info">字体:[<a>大</a> <a>中</a> <a>小</a>] 浏览次数:1234</div>
+<div class="TRS_Editor"><p>一、总体情况</p><p>2019年，全年共主动公开政府信息321条。</p>
+<p>二、其他</p><p>本年度未收取任何费用。</p>
+<div class="bdsharebuttonbox">分享到:<a>微信</a><a>微博</a></div></div>
+<div class="tools"><a>【打印】</a><a>【关闭本页】</a></div>
+<div>扫一扫在手机上查看当前页面</div>
+<script>//是否显示作废图标
+</script></div>
+<div class="footer">主办单位:某市人民政府 网站标识码:1234567890 访问量: 99887766</div></body></html>"""
+
+
+def test_body_found_and_chrome_stripped():
+    doc = from_html(CHROME_PAGE)
+    assert doc.text.startswith("一、总体情况")
+    assert "321条" in doc.text
+    for junk in ("首页", "通知公告", "字体", "浏览次数", "分享", "打印", "关闭本页", "扫一扫", "作废图标", "网站标识码",
+                 "99条", "color"):
+        assert junk not in doc.text, junk
+    assert "某市住房和城乡建设局2019年" in doc.page_text  # metadata still readable page-wide
+
+
+def test_densest_block_without_platform_container():
+    paras = "".join(f"<p>第{i}段：本机关依法做好政府信息公开工作，主动公开信息。</p>" for i in range(8))
+    html = page(f'<div class="menu"><a href="/1">栏目一</a><a href="/2">栏目二</a></div>'
+                f'<div class="x"><div class="y">{paras}</div></div><div class="foot">版权所有</div>')
+    doc = from_html(html)
+    assert doc.text.startswith("第0段") and "栏目一" not in doc.text and "版权所有" not in doc.text
+
+
+def test_attachment_links_resolved():
+    html = page('<div id="zoom"><p>附件：<a href="./P020220120.pdf">年报.pdf</a>'
+                '<a href="/module/download/downfile.jsp?classid=0&filename=a.docx">下载</a>'
+                '<a href="/other.html">相关新闻</a></p></div>')
+    doc = from_html(html, url="http://zjj.qz.gov.cn/art/2022/1/20/art_1_2.html")
+    assert [l["url"] for l in doc.links] == [
+        "http://zjj.qz.gov.cn/art/2022/1/20/P020220120.pdf",
+        "http://zjj.qz.gov.cn/module/download/downfile.jsp?classid=0&filename=a.docx"]
+
+
+# ---------------------------------------------------------------- hopeless input
+
+@pytest.mark.parametrize("data,error", [
+    (b"", EmptyInput),
+    (b"   \n ", EmptyInput),
+    (bytes(range(256)) * 4, UndecodableInput),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, UnsupportedFormat),
+    ("<html><body><p>您访问的页面不存在</p></body></html>".encode(), NotAReport),
+    ("<html><body><p>今日天气晴，气温二十度。</p></body></html>".encode(), NotAReport),
+    (b"%PDF-1.4 truncated junk", UndecodableInput),
+])
+def test_hopeless_input_raises_clear_errors(data, error):
+    with pytest.raises(error):
+        extract_document(data)
