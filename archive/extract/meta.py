@@ -134,14 +134,14 @@ def guess_agency_from_text(text: str, host_slugs=()) -> str | None:
 # ---------------------------------------------------------------- labelled values
 
 def _spaced(word: str) -> str:
-    return r"\s*".join(map(re.escape, word))
+    return r"[ \t]*".join(map(re.escape, word))
 
 
 _LABELS = ["索引号", "主题分类", "组配分类", "体裁分类", "服务对象", "分类", "发布机构", "发文机关", "成文日期",
            "生成日期", "发文日期", "发布日期", "发布时间", "公开日期", "发文字号", "文件编号", "文号", "公开方式",
            "公开范围", "公开时限", "有效性", "效力状况", "标题", "名称", "信息来源", "来源", "浏览次数", "关键词",
            "主题词", "统一编号", "时间", "字体", "作者"]
-_ANY_LABEL = re.compile(r"(?<![\u4e00-\u9fff])(?:" + "|".join(_spaced(l) for l in _LABELS) + r")\s*[:|]")
+_ANY_LABEL = re.compile(r"(?<![\u4e00-\u9fff])(?:" + "|".join(_spaced(l) for l in _LABELS) + r")[ \t]*[:|]")
 
 
 def labelled(text: str, *labels: str, short: bool = False) -> str | None:
@@ -150,7 +150,7 @@ def labelled(text: str, *labels: str, short: bool = False) -> str | None:
     one line. Returns None when the label is absent or its value empty."""
     for label in labels:
         lb = r"(?<![\u4e00-\u9fff])" if short or len(label) <= 2 else ""
-        for m in re.finditer(lb + _spaced(label) + r"\s*(?:[:|]\s*)+", text):
+        for m in re.finditer(lb + _spaced(label) + r"[ \t]*(?:[:|][ \t]*)+", text):
             rest = text[m.end():].split("\n", 1)[0]
             rest = rest.split("|", 1)[0]
             nxt = _ANY_LABEL.search(rest)

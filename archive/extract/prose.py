@@ -67,7 +67,7 @@ _NEG = r"(?:没有|未(?!经)|无(?!法)|暂无|不存在)"
 _CHANNEL = re.compile(r"档案馆|图书馆|查阅|提供|报送|微信|微博|公众号|报刊|广播|电视|新闻|访问量|点击量|浏览量")
 _NOT_APPLICATIONS = re.compile(r"人大|政协|建议|提案|信箱|信访|咨询|投诉|举报|热线|留言|12345|来电")
 _REVIEW_BODY = re.compile(r"复议机关|作为复议|复议机构")
-_FEE_CONTEXT = re.compile(r"公开|申请|检索|复制|邮寄|信息处理费")
+_FEE_CONTEXT = re.compile(r"公开|申请|检索|复制|邮寄|信息处理费|减免")
 _FEE_VETO = re.compile(r"行政事业性收费|考务|收费项目|收费标准|收费依据|收费公示|收费信息|逾期|缴纳")
 
 RULES: list[Rule] = [
@@ -151,7 +151,8 @@ def _match(rule: Rule, sentence: str, heading: str, year: int | None = None):
         return None
     if rule.require is not None and not rule.require.search(sentence):
         return None
-    pieces = [sentence] if rule.scope == "sentence" else re.split(r"(?<=,)", sentence)
+    # clauses: split at commas, but not inside a number written with thousands separators (1,238)
+    pieces = [sentence] if rule.scope == "sentence" else re.split(r"(?<!\d),|,(?!\d{3}(?!\d))", sentence)
     for piece in pieces:
         piece = piece.strip(" ,")
         for m in rule.pattern.finditer(piece):

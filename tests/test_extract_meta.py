@@ -1,0 +1,111 @@
+"""Metadata variants: head tags, th/td metadata tables with spaced labels, one-line metadata, `|` tables,
+toolbars, agency short forms resolved with the site or the text, the report year."""
+import pytest
+
+from archive.extract.document import from_html, from_text
+from archive.extract.meta import canon_name, extract_meta, labelled, parse_date, resolve_agency
+
+P = "<p>本年度政府信息公开工作稳步推进,主动公开政府信息100条。</p>" * 3
+
+
+def meta_of(html, url=None):
+    return extract_meta(from_html(html), url)
+
+
+def test_head_tags():
+    m = meta_of('<html><head><meta name="ArticleTitle" content="衢州市住房和城乡建设局2021年政府信息公开工作年度报告">'
+                '<meta name="PubDate" content="2022-01-20 16:32"><meta name="ContentSource" content="衢州市住房和城乡建设局">'
+                f'</head><body><div id="zoom">{P}</div></body></html>')
+    assert (m["title"], m["year"], m["published"], m["published_time"], m["agency_slug"]) == (
+        "衢州市住房和城乡建设局2021年政府信息公开工作年度报告", 2021, "2022-01-20", "2022-01-20 16:32", "quzhou_zjj")
+
+
+def test_hanweb_xxgk_table_with_spaced_labels_and_fullwidth_colons():
+    html = ("<html><body><table class='xxgk'>"
+            "<tr><th>索 引 号：</th><td>113308000026188164/2022-123456</td><th>组配分类：</th><td>2021年度</td></tr>"
+            "<tr><th>发布机构：</th><td>衢州市住房和城乡建设局</td><th>生成日期：</th><td>2022-01-19</td></tr>"
+            "<tr><th>文件编号：</th><td>衢建〔2022〕3号</td><th>公开方式：</th><td>主动公开</td></tr></table>"
+            "<div class='title'>2021年度政府信息公开工作年度报告</div>"
+            f"<div id='zoom'>{P}</div><div>发布日期：２０２２－０１－２０ 16:32 浏览次数：</div></body></html>")
+    m = meta_of(html, "http://zjj.qz.gov.cn/art/2022/1/20/art_1525444_1.html")
+    assert m["index_no"] == "113308000026188164/2022-123456"
+    assert m["publisher"] == "衢州市住房和城乡建设局"
+    assert m["doc_no"] == "衢建〔2022〕3号"
+    assert m["published"] == "2022-01-20" and m["published_time"] == "2022-01-20 16:32"
+    assert m["year"] == 2021 and m["agency_slug"] == "quzhou_zjj"
+
+
+def test_one_line_metadata_and_toolbar():
+    text = ("湖南省住房和城乡建设厅2017年度政府信息公开工作报告\n"
+            "索引号:430S00711/2018-79244 公开方式:政府网站 发文日期:2018-03-20 09:01:02\n"
+            "本报告由湖南省住房和城乡建设厅编制。全年共主动公开政府信息10条。")
+    m = extract_meta(from_text(text))
+    assert (m["index_no"], m["published_time"], m["year"], m["agency_slug"]) == (
+        "430S00711/2018-79244", "2018-03-20 09:01:02", 2017, "hunan_zjt")
+    assert m["doc_no"] is None and m["publisher"] is None
+
+
+def test_pipe_table_metadata_empty_doc_no():
+    text = ("标 题 | 西藏自治区住房和城乡建设厅2016年政府信息公开工作年度报告 | ||\n"
+            "索引号 | K3984687-7/2017-00012 | 文 号 | |\n"
+            "发布机构 | 自治区住建厅 | 发布日期 | 2017-03-01 10:00:00 |\n正文。")
+    m = extract_meta(from_text(text))
+    assert m["title"] == "西藏自治区住房和城乡建设厅2016年政府信息公开工作年度报告"
+    assert m["doc_no"] is None and m["publisher"] == "自治区住建厅" and m["index_no"] == "K3984687-7/2017-00012"
+
+
+def test_time_label_toolbar():
+    m = meta_of(f"<html><body><h1>随州市住房和城乡建设局2019年政府信息公开工作年度报告</h1>"
+                f"<div>时间：2020-01-17 12:36 来源：随州市住房和城乡建设局</div><div class='TRS_UEDITOR'>{P}</div>"
+                f"</body></html>")
+    assert m["published_time"] == "2020-01-17 12:36" and m["agency_slug"] == "suizhou_zjw"
+
+
+@pytest.mark.parametrize("name,host,text,slug", [
+    ("区住房城乡建设厅", None, "西藏自治区 西藏 拉萨", "xizang_zjt"),
+    ("区住房城乡建设厅", None, "广西壮族自治区 广西 南宁", "guangxi_zjt"),
+    ("自治区住建厅", "www.xizang.gov.cn", "", "xizang_zjt"),
+    ("自治区住建厅", "zjt.gxzf.gov.cn", "", "guangxi_zjt"),
+    ("市住建局", "zjj.qz.gov.cn", "", "quzhou_zjj"),
+    ("随州市住房和城乡建设局", None, "", "suizhou_zjw"),
+    ("湖南省住房城乡建设厅", None, "", "hunan_zjt"),
+    ("湖南省教育厅", "www.hunan.gov.cn", "", None),
+])
+def test_resolve_agency(name, host, text, slug):
+    from archive.extract.meta import slugs_for_host
+    assert resolve_agency(name, host_slugs=slugs_for_host(host), text=text) == slug
+
+
+def test_other_department_in_shared_column_is_not_ours():
+    m = meta_of('<html><head><meta name="ArticleTitle" content="湖南省教育厅2019年政府信息公开工作年度报告">'
+                f'</head><body><div class="TRS_PreAppend">{P}</div></body></html>',
+                "http://www.hunan.gov.cn/hnszf/xxgk/zfxxgknb/szbm_97944/202001/t20200110_1.html")
+    assert m["agency"] == "湖南省教育厅" and m["agency_slug"] is None
+
+
+def test_short_form_with_site():
+    m = meta_of(f"<html><body><div class='TRS_UEDITOR'><p>2019年,我委认真贯彻条例。</p>{P}</div></body></html>",
+                "http://zjj.suizhou.gov.cn/fbjd/zfxxgk/xxgknb/202001/t20200117_1.shtml")
+    assert m["agency_slug"] == "suizhou_zjw"
+
+
+def test_year_not_from_url_or_publish_date():
+    m = meta_of("<html><head><meta name='PubDate' content='2019-02-23 10:00'></head><body>"
+                "<div class='TRS_Editor'><p>一、2014年度信息公开情况</p><p>2014年,区住房城乡建设厅共主动公开政府信息5769条。"
+                "</p><p>2015年,我厅将继续做好信息公开工作。</p></div></body></html>",
+                "http://www.xizang.gov.cn/zwgk/xxgk_424/xxgknb/2014nb/201902/t20190223_64760.html")
+    assert m["year"] == 2014
+
+
+def test_year_fallback_is_flagged():
+    m = meta_of(f"<html><head><meta name='PubDate' content='2019-02-23 10:00'></head><body><div id='zoom'>"
+                f"<p>本机关信息公开工作情况如下。</p>{P}</div></body></html>")
+    assert m["year"] == 2018 and any("guessed" in w for w in m["warnings"])
+
+
+def test_labelled_and_dates():
+    assert labelled("索 引 号:ABC/2019-1 公开方式:主动公开", "索引号") == "ABC/2019-1"
+    assert labelled("文号: | 成文日期: 2019-01-01", "文号", short=True) is None
+    assert parse_date("2019年3月2日") == ("2019-03-02", None)
+    assert parse_date("2015-03-26 18:15:00") == ("2015-03-26", "2015-03-26 18:15:00")
+    assert canon_name("区住建厅") == "区住房和城乡建设厅"

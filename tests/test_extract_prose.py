@@ -1,0 +1,67 @@
+"""Prose figures: many phrasings give the stated figure, distractors give nothing."""
+import pytest
+
+from archive.extract.prose import parse_number, prose_figures
+
+
+def figs(text, year=2017):
+    return {k: f.value for k, f in prose_figures(text, year).items()}
+
+
+@pytest.mark.parametrize("text,key,value", [
+    ("2017年,全年共主动公开政务信息2100条。", "proactive_total", 2100),
+    ("本年度累计主动公开政府信息1,238条。", "proactive_total", 1238),
+    ("截至2017年12月底,通过门户网站等渠道主动公开信息4924条。", "proactive_total", 4924),
+    ("全年共主动公开政府信息300条,其中通过门户网站发布250条。", "proactive_total", 300),
+    ("一、主动公开情况\n网站年访问量为309万次,发布信息4238条,其中通知公告409条。", "proactive_total", 4238),
+    ("共受理政府信息公开申请31件,已全部按时予以答复。", "applications_new", 31),
+    ("2017年,共收到依申请公开来信51件。", "applications_new", 51),
+    ("全年共受理依申请公开信息3条,同意公开3条。", "granted", 3),
+    ("全年共受理政府信息公开申请19件,其中同意公开12件,部分公开2件,不予公开6件。", "partially_granted", 2),
+    ("全年共受理政府信息公开申请19件,其中同意公开12件,部分公开2件,不予公开6件。", "refused", 6),
+    ("2017年度未收到政府信息公开申请。", "applications_new", 0),
+    ("本年度发生因政府信息公开申请行政复议2件、提起行政诉讼1件。", "review_total", 2),
+    ("本年度发生因政府信息公开申请行政复议2件、提起行政诉讼1件。", "litigation_total", 1),
+    ("没有因政府信息公开申请行政复议、提起行政诉讼等情况。", "litigation_total", 0),
+    ("全年没有发生针对本机关政府信息公开事务的行政复议申请和行政诉讼。", "review_total", 0),
+    ("我厅作为被告的行政诉讼案件中,信息公开类案件有5件,占比为0.09%。", "litigation_total", 5),
+    ("所有信息公开未收取任何费用。", "disclosure_fees_yuan", 0),
+    ("我委没有收费及减免的情况。", "disclosure_fees_yuan", 0),
+    ("全面实行免费公开,未涉及收费或者费用减免的情况。", "disclosure_fees_yuan", 0),
+    ("依申请提供政府信息收取检索、复制、邮寄等成本费用共计20元。", "disclosure_fees_yuan", 20),
+    ("本年度收取信息处理费0.5万元。", "disclosure_fees_yuan", 5000),
+    ("2021年度未收取信息处理费。", "disclosure_fees_yuan", 0),
+    ("全年受理政府信息公开申请十二件。", "applications_new", 12),
+])
+def test_phrasings(text, key, value):
+    assert figs(text).get(key) == value
+
+
+@pytest.mark.parametrize("text,key", [
+    ("2016年全年主动公开政府信息2742条,本年度数量较上年有所增长。", "proactive_total"),  # previous year
+    ("主动公开信息较上年增加300条。", "proactive_total"),
+    ("我厅在厅门户网站公开信息810条;通过微信公众号公开信息440条。", "proactive_total"),
+    ("向档案馆、公共图书馆等查阅场所提供主动公开文件共58件。", "proactive_total"),
+    ("2017年网站年访问量为309万次。", "proactive_total"),
+    ("全年共办理人大建议35件、政协提案36件。", "applications_new"),
+    ("共收到厅长信箱123件,省长信箱68件,均按规定办理答复。", "applications_new"),
+    ("接受群众咨询167人次,包括电话咨询、当面咨询和网上咨询。", "applications_new"),
+    ("我厅作为复议机关处理的行政复议案件中,信息公开类案件有14件。", "review_total"),
+    ("免费发放给全区农村住户,对补助资金信息进行公开。", "disclosure_fees_yuan"),
+    ("公开了行政事业性收费项目、收费标准和收费依据。", "disclosure_fees_yuan"),
+    ("2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "disclosure_fees_yuan"),
+    ("不断完善同意公开、部分公开、不予公开的工作流程。", "granted"),
+    ("依法做好行政复议、行政诉讼相关工作。", "review_total"),
+])
+def test_distractors_give_nothing(text, key):
+    assert key not in figs(text)
+
+
+def test_source_sentence_kept():
+    f = prose_figures("一、概况\n全年共主动公开政府信息123条。网站访问量9万次。", 2020)["proactive_total"]
+    assert f.sentence == "全年共主动公开政府信息123条。" and f.value == 123
+
+
+def test_parse_number():
+    assert parse_number("4,238") == 4238 and parse_number("两") == 2 and parse_number("二十五") == 25
+    assert parse_number("3.5") == 3.5 and parse_number("十") == 10
