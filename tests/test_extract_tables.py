@@ -159,6 +159,22 @@ def test_traditional_labels_and_pipes():
     assert row7(t3, "carried_forward") == [1, 0, 0, 0, 0, 0, 1]
 
 
+def test_extra_columns_and_following_tables():
+    html = """<table>
+      <tr><td rowspan="2">序号</td><td rowspan="2">项目</td><td colspan="7">申请人情况</td><td rowspan="2">备注</td></tr>
+      <tr><td>自然人</td><td>商业企业</td><td>科研机构</td><td>社会公益组织</td><td>法律服务机构</td><td>其他</td><td>总计</td></tr>
+      <tr><td>1</td><td>本年新收政府信息公开申请数量</td><td>4</td><td>0</td><td>1</td><td>0</td><td>0</td><td>0</td><td>5</td><td></td></tr>
+      <tr><td>2</td><td>上年结转政府信息公开申请数量</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td><td>2</td><td>2</td><td>无</td></tr>
+    </table>
+    <table><tr><td>指标名称</td><td>单位</td><td>本年累计</td></tr><tr><td>收到申请数</td><td>件</td><td>5</td></tr></table>
+    <table><tr><td>网站访问量</td><td>2345</td></tr><tr><td>邮编</td><td>223100</td></tr></table>"""
+    res = T.stats_from_html(lxml.html.fromstring(html))
+    t3 = by_key(res, "3")
+    assert row7(t3, "new") == [4, 0, 1, 0, 0, 0, 5]
+    assert row7(t3, "carried_over") == [0, 0, 0, 0, 0, 2, 2]
+    assert by_key(res, "indicator") == {("applications_new", "value"): 5}
+
+
 # --- flattened text ----------------------------------------------------------------------------
 PIPE_2021 = """三、收到和处理政府信息公开申请情况
 | （本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和） | 申请人情况 |
@@ -417,6 +433,40 @@ def test_bad_pdf_gives_clear_error():
     data = (DATA / "real" / "hongze-gov-2024.pdf").read_bytes()
     with pytest.raises(PdfReadError):
         read_pdf(data[: len(data) // 3])
+
+
+def _pdf_of_lines(pages: list[list[str]]) -> bytes:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+    pdfmetrics.registerFont(TTFont("wqy", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", subfontIndex=0))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    for lines in pages:
+        c.setFont("wqy", 10)
+        for i, line in enumerate(lines):
+            c.drawString(40, 800 - 18 * i, line)
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def test_pdf_without_ruled_tables_and_unreadable_page():
+    from archive.extract.pdf import read_pdf
+    data = _pdf_of_lines([
+        ["三、收到和处理政府信息公开申请情况", "申请人情况",
+         "自然人 商业企业 科研机构 社会公益组织 法律服务机构 其他 总计",
+         "一、本年新收政府信息公开申请数量 6 1 0 0 0 0 7",
+         "（一）予以公开 4 1 0 0 0 0 5",
+         "四、结转下年度继续办理 0 0 0 0 0 0 0"],
+        ["(cid:3021)(cid:1187)(cid:52)(cid:993)" * 12],      # what a font without a Unicode map gives
+    ])
+    res = read_pdf(data)
+    t3 = by_key(res, "3")
+    assert row7(t3, "new") == [6, 1, 0, 0, 0, 0, 7]
+    assert row7(t3, "granted") == [4, 1, 0, 0, 0, 0, 5]
+    assert row7(t3, "carried_forward") == [0] * 7
+    assert any(w.startswith("pdf p2: text unreadable") for w in res.warnings)
 
 
 # --- DOCX with merged cells ----------------------------------------------------------------------

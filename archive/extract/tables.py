@@ -85,8 +85,13 @@ class _Mapper:
 
     # -- driver --
     def run(self, grids: list[Grid]) -> None:
+        last_width = None
         for g in grids:
             self.header_rows = []
+            width = len(g.rows[0]) if g.rows else 0
+            if self.mode == "indicator" and g.aligned and width != last_width:
+                self.switch(None)     # another table (page chrome, contacts), not a continuation
+            last_width = width
             for r, row in enumerate(g.rows):
                 try:
                     self.row(g, r, row)
