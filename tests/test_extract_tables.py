@@ -600,3 +600,44 @@ def test_replica_corpus_tables_equal_truth():
     # the comparison covered every kind of table source the corpus has
     assert {("indicator", "page"), ("template2019", "page"), ("template2021", "page")} <= seen
     assert {s for _, s in seen} >= {"pdf", "docx"}
+
+
+def _flatten(html: str, pipes: bool) -> str:
+    """A page's text as a copy-paste gives it: paragraphs one per line, table rows as `|` lines
+    or every non-empty cell on its own line."""
+    import re
+    lines: list[str] = []
+
+    def walk(el):
+        if el.tag == "table":
+            for tr in el.iter("tr"):
+                cells = [re.sub(r"\s+", " ", td.text_content()).strip() for td in tr if td.tag in ("td", "th")]
+                if pipes:
+                    lines.append("| " + " | ".join(cells) + " |")
+                else:
+                    lines.extend(c for c in cells if c)
+        elif el.tag in ("p", "div", "h1", "h2", "h3") and not el.findall(".//table"):
+            lines.append(el.text_content().strip())
+        else:
+            for child in el:
+                walk(child)
+
+    walk(lxml.html.fromstring(html))
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("pipes", [True, False], ids=["pipes", "cell-per-line"])
+def test_replica_tables_flattened_into_text(pipes):
+    corpus_mod = pytest.importorskip("replica.corpus")
+    problems, n = [], 0
+    for r in corpus_mod.build_corpus().reports:
+        if r.stats_in != "page" or not r.generation.startswith("template"):
+            continue
+        n += 1
+        res = T.stats_from_text(_flatten(r.body_html, pipes))
+        mine = {(s.table, s.row, s.col): s.value for s in res.stats}
+        truth = {(s["table"], s["row"], s["col"]): s["value"] for s in r.truth["stats"]}
+        if mine != truth:
+            problems.append(f"{r.agency} {r.year}: missing {sorted(set(truth) - set(mine))[:3]} "
+                            f"extra {sorted(set(mine) - set(truth))[:3]}")
+    assert n >= 20 and not problems, "\n".join(problems)
