@@ -19,6 +19,8 @@ from archive.keys import HEADLINE_KEYS
 from .grid import Cell, Grid
 
 NUM = re.compile(r"^-?\d+(?:\.\d+)?$")
+REMARK = re.compile(r"[(（][^()（）]*[)）]")
+LEAD_MARKER = re.compile(r"^[(（][一二三四五六七八九十]+[)）]")
 UNITS = {"万元", "人(次)", "条", "件", "个", "次", "人"}
 MARKER = re.compile(r"^(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d+[.．]|其中[:：])")
 
@@ -37,6 +39,13 @@ def norm(label: str) -> str:
     return re.sub(r"\s+", "", label)
 
 
+def key_label(label: str) -> str:
+    """A normalised label without parenthesised remarks, keeping a leading （一） marker."""
+    m = LEAD_MARKER.match(label)
+    head = m.group(0) if m else ""
+    return head + REMARK.sub("", label[len(head):])
+
+
 @dataclass
 class IRow:
     lines: list[str]                 # the label as printed, one entry per printed line
@@ -49,7 +58,14 @@ class IRow:
 
     @property
     def label(self) -> str:
+        """The label as printed: its lines joined, spaces removed."""
         return norm("".join(self.lines))
+
+    @property
+    def key_label(self) -> str:
+        """The label as it enters a key: without parenthesised remarks such as
+        「(不同渠道和方式公开相同信息计1条)」 or 「(依申请公开方式)」 (a leading （一） marker stays)."""
+        return key_label(self.label)
 
 
 def parse_flat(lines: list[str]) -> list[IRow]:
@@ -100,7 +116,7 @@ def structure(rows: list[IRow]) -> list[IRow]:
             group = r.label
         elif lv < 3:
             group = None
-        r.path = [label for _, label in stack]
+        r.path = [key_label(label) for _, label in stack]
         if r.kind != "group" and group is not None and lv >= 3:
             r.group = "\n".join(x for x in _group_lines(rows, group))
         stack.append((lv, r.label))
@@ -139,7 +155,7 @@ def row_key(r: IRow, rows: list[IRow]) -> str:
         return "litigation_total"
     if o == "收取费用" and any("依申请公开收费" in p for p in r.path):
         return "disclosure_fees_yuan"
-    return " / ".join(r.path + [r.label])
+    return " / ".join(r.path + [r.key_label])
 
 
 def stats_rows(rows: list[IRow]) -> list[dict]:
