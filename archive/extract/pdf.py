@@ -19,7 +19,7 @@ from archive.extract.labels import norm
 from archive.extract.model import TableResult
 from archive.extract.tables import stats_from_grids
 
-log = logging.getLogger(__name__)
+
 for _noisy in ("pdfminer", "pdfplumber"):
     logging.getLogger(_noisy).setLevel(logging.ERROR)
 
