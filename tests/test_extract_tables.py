@@ -549,13 +549,6 @@ def test_html_speed():
 
 
 # --- the replica's synthetic reports vs their ground truth --------------------------------------
-def _strip_remarks(key: str) -> str:
-    """Truth keys of indicator rows keep a label's trailing remark, e.g. (一)收到申请数(依申请公开
-    方式); docs/keys.md drops it. Compare under the documented rule (reported to the lead)."""
-    import re
-    return " / ".join(re.sub(r"(?<=.)\([^()]*\)$", "", part) for part in key.split(" / "))
-
-
 def _read_report(report):
     from archive.extract.docx import read_docx
     from archive.extract.pdf import read_pdf
@@ -578,8 +571,7 @@ def test_replica_corpus_tables_equal_truth():
     for r in corpus.reports:
         res = _read_report(r)
         mine = {(s.table, s.row, s.col): s.value for s in res.stats}
-        truth = {(s["table"], _strip_remarks(s["row"]) if s["table"] == "indicator" else s["row"], s["col"]):
-                 s["value"] for s in r.truth["stats"] if s["table"] != "prose"}
+        truth = {(s["table"], s["row"], s["col"]): s["value"] for s in r.truth["stats"] if s["table"] != "prose"}
         where = f"{r.agency} {r.year} {r.generation} in {r.stats_in}"
         if mine != truth:
             missing = sorted(set(truth) - set(mine))[:3]
