@@ -120,21 +120,26 @@ def _t2s():
     return _OPENCC
 
 
-def to_simplified(text: str) -> str:
+def to_simplified(text: str, force: bool | None = None) -> str:
     """Traditional -> Simplified, only when the text is Traditional (a few changed characters in a
-    Simplified text are OpenCC's ambiguities, not Traditional: then the text is left alone)."""
+    Simplified text are OpenCC's ambiguities, not Traditional: then the text is left alone).
+    force=True/False: convert / leave alone without deciding."""
+    if force is False or not text:
+        return text
     converted = _t2s().convert(text)
-    if len(converted) != len(text):
+    if force or converted == text or len(converted) != len(text):
         return converted
-    changed = sum(1 for a, b in zip(text, converted) if a != b)
+    changed = sum(map(str.__ne__, text, converted))
     return converted if changed >= 5 or changed > len(text) * 0.01 else text
 
 
-def normalise(text: str) -> str:
-    """Full-width ASCII -> half-width, pinyin glosses removed, Traditional -> Simplified."""
+def normalise(text: str, simplify: bool | None = None) -> str:
+    """Full-width ASCII -> half-width, pinyin glosses removed, Traditional -> Simplified
+    (simplify None: when the text is Traditional; True/False: always / never)."""
     text = unicodedata.normalize("NFC", text).translate(_FULLWIDTH)
-    text = _GLOSS_RE.sub("", text)
-    return to_simplified(text)
+    if "(" in text:
+        text = _GLOSS_RE.sub("", text)
+    return to_simplified(text, simplify)
 
 
 # ---------------------------------------------------------------- HTML text
@@ -149,12 +154,23 @@ _CELL = {"td", "th"}
 _WS_RE = re.compile(r"[ \t\r\f\v\u00a0\u3000\u2002\u2003]+")
 
 
-def element_text(el) -> str:
+BODY_MARK = "\x00"
+
+
+def element_text(el, skip=None) -> str:
     """Readable text of an lxml element: blocks on their own lines, inline runs concatenated as is,
-    table cells of a row joined by " | "; scripts, styles and comments skipped."""
+    table cells of a row joined by " | "; scripts, styles and comments skipped. `skip`: a descendant
+    left out, a line holding BODY_MARK in its place."""
     parts: list[str] = []
     walker = lxml.etree.iterwalk(el, events=("start", "end", "comment", "pi"))
     for event, node in walker:
+        if node is skip and skip is not el:
+            if event == "start":
+                parts.append("\n" + BODY_MARK + "\n")
+                walker.skip_subtree()
+            elif node.tail:
+                parts.append(node.tail)
+            continue
         tag = node.tag if isinstance(node.tag, str) else None
         if tag is None:  # comment / processing instruction: only its tail is text
             if node is not el and node.tail:
@@ -270,15 +286,9 @@ def find_body(root):
 
 def drop_chrome_elements(body) -> None:
     """Remove widgets inside the body: share/print/qrcode/font-size/counter/pager blocks."""
-    for el in list(body.iter()):
-        if not isinstance(el.tag, str) or el is body:
-            continue
-        tag = el.tag.lower()
-        if tag in ("script", "style", "noscript"):
-            el.drop_tree()
-            continue
+    for el in body.xpath(".//*[@class or @id]"):
         key = (el.get("class") or "") + " " + (el.get("id") or "")
-        if key.strip() and _CHROME_CLASS.search(key) and _text_len(el) < 120 and not el.xpath(".//table"):
+        if _CHROME_CLASS.search(key) and _text_len(el) < 120 and not el.xpath(".//table"):
             el.drop_tree()
 
 
@@ -337,11 +347,19 @@ def from_html(text: str, url: str | None = None, encoding: str | None = None) ->
             links.append({"url": urljoin(url, href) if url else href,
                           "text": _WS_RE.sub(" ", a.text_content()).strip()})
     body_text = strip_chrome_lines(element_text(body))
+    text = normalise(body_text)
+    simplified = text != body_text and _t2s().convert(body_text) == text
+    # the page around the body (metadata block, title, toolbar) read once, the body text reused
     page_el = root.find(".//body")
-    page_original = strip_chrome_lines(element_text(page_el if page_el is not None else root))
+    outside = element_text(page_el if page_el is not None else root, skip=body)
+    before, _, after = outside.partition(BODY_MARK)
+    before, after = strip_chrome_lines(before), strip_chrome_lines(after)
+    page_original = "\n".join(filter(None, [before, body_text, after]))
+    page_text = "\n".join(filter(None, [normalise(before, simplified or None), text,
+                                         normalise(after, simplified or None)]))
     return Document(kind="html", encoding=encoding, root=root, body=body, head=head, title_tag=title_tag,
-                    original_page_text=page_original, page_text=normalise(page_original),
-                    original_text=body_text, text=normalise(body_text), links=links)
+                    original_page_text=page_original, page_text=page_text,
+                    original_text=body_text, text=text, links=links)
 
 
 def is_html(text: str) -> bool:

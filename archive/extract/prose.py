@@ -9,6 +9,7 @@ Text given here is normalised (half-width punctuation, Simplified characters).
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -146,15 +147,30 @@ def _other_year(text: str, year: int | None) -> bool:
     return year is not None and any(int(y) < year for y in _YEAR.findall(text))
 
 
+_CLAUSE_SPLIT = re.compile(r"(?<!\d),|,(?!\d{3}(?!\d))")
+
+
+@functools.lru_cache(maxsize=4096)
+def clauses(sentence: str) -> list[str]:
+    """A sentence split at commas, but not inside a number with thousands separators (1,238)."""
+    return [p.strip(" ,") for p in _CLAUSE_SPLIT.split(sentence)]
+
+
+# A sentence can only hold a key's figure if it contains one of these words (a cheap prefilter).
+TRIGGERS = {
+    "proactive_total": ("公开", "发布"), "applications_new": ("申请",), "granted": ("同意公开", "予以公开"),
+    "partially_granted": ("部分",), "refused": ("不予公开", "不同意公开"), "review_total": ("复议",),
+    "litigation_total": ("诉讼",), "disclosure_fees_yuan": ("费",),
+}
+
+
 def _match(rule: Rule, sentence: str, heading: str, year: int | None = None):
     if rule.section is not None and not rule.section.search(heading):
         return None
     if rule.require is not None and not rule.require.search(sentence):
         return None
-    # clauses: split at commas, but not inside a number written with thousands separators (1,238)
-    pieces = [sentence] if rule.scope == "sentence" else re.split(r"(?<!\d),|,(?!\d{3}(?!\d))", sentence)
+    pieces = [sentence] if rule.scope == "sentence" else clauses(sentence)
     for piece in pieces:
-        piece = piece.strip(" ,")
         for m in rule.pattern.finditer(piece):
             span = m.group(0)
             if rule.veto is not None and rule.veto.search(piece):  # the whole clause / sentence
@@ -176,12 +192,13 @@ def _match(rule: Rule, sentence: str, heading: str, year: int | None = None):
 def prose_figures(text: str, year: int | None = None) -> dict[str, Figure]:
     """Headline key -> the figure the text states for it (absent keys: the text does not say).
     `year`: the report's year; figures in clauses about an earlier year are not taken."""
-    sents = list(sentences(text))
+    sents = [(s, h) for s, h in sentences(text) if re.search(r"[\u4e00-\u9fff]", s)]
+    by_key = {key: [(s, h) for s, h in sents if any(w in s for w in words)] for key, words in TRIGGERS.items()}
     found: dict[str, Figure] = {}
     for rule in RULES:
         if rule.key in found:
             continue
-        for sentence, heading in sents:
+        for sentence, heading in by_key[rule.key]:
             hit = _match(rule, sentence, heading, year)
             if hit:
                 value, unit, span = hit
