@@ -1,6 +1,8 @@
 """Helpers for the browser path (scrapy-playwright with Debian's Chromium)."""
 from __future__ import annotations
 
+import base64
+import json
 from urllib.parse import urlsplit
 
 from scrapy_playwright.page import PageMethod
@@ -17,6 +19,19 @@ _SETTLED = """() => {
   return document.readyState === 'complete' && status >= 200 && status < 400 && status !== 202;
 }"""
 _STATUS = "() => { const n = performance.getEntriesByType('navigation')[0]; return n ? n.responseStatus : 0; }"
+
+
+def proxy_pac_arg(proxy_url: str, domains) -> str:
+    """Chromium flag sending the registry's hosts (and their subdomains) through proxy_url and
+    everything else to a dead end (127.0.0.1:9). Chromium's own background traffic (component
+    updates, account checks) then never leaves the machine nor reaches the replica, and a page
+    can reach no other host."""
+    proxy = urlsplit(proxy_url).netloc or proxy_url
+    pac = ("function FindProxyForURL(url, host) { var ok = %s; for (var i = 0; i < ok.length; i++)"
+           " { if (host == ok[i] || dnsDomainIs(host, '.' + ok[i])) return 'PROXY %s'; }"
+           " return 'PROXY 127.0.0.1:9'; }") % (json.dumps(sorted(domains)), proxy)
+    return ("--proxy-pac-url=data:application/x-ns-proxy-autoconfig;base64,"
+            + base64.b64encode(pac.encode()).decode())
 
 
 def abort_request(request) -> bool:

@@ -2,9 +2,12 @@
 on spider_closed from the crawl's stats.
 
 Status: `failing` when the run finished for another reason than "finished", when it found no
-report at all, or when any fetch failed (a lost list page may hide reports, a lost report page
-or attachment is a lost report); otherwise `ok`. `failure` says why in words. Soft 404s are
-counted in the stats and named in `failure` text but do not fail a run on their own.
+report at all, or when a fetch failed in a way that lost a page the site still has: any lost list
+page (it may hide reports), any report page or attachment lost to a 5xx after retries, timeout,
+reset, truncation, oversize or redirect loop. Otherwise `ok`. Dead links (404/410 on a listed
+report or attachment) and soft 404s are errors of the site, not of the crawl: they are counted
+(errors, stats) and named in `failure`, but do not fail the run on their own. `failure` says
+why in words.
 """
 from __future__ import annotations
 
@@ -49,11 +52,14 @@ class RunRecorder:
             why.append(f"finish reason {reason}")
         if reports == 0:
             why.append("no report found in the column")
-        if errors:
+        dead = get("nianbao/errors/dead_links")
+        if errors - dead:
             by_kind = ", ".join(f"{get(f'nianbao/errors/{k}')} {k}" for k in
                                 ("list", "report", "attachment") if get(f"nianbao/errors/{k}"))
-            why.append(f"{errors} failed fetch(es)" + (f" ({by_kind})" if by_kind else ""))
+            why.append(f"{errors - dead} failed fetch(es)" + (f" ({by_kind})" if by_kind else ""))
         status = "failing" if why else "ok"
+        if dead:
+            why.append(f"{dead} dead link(s) (HTTP 404/410)")
         if get("nianbao/soft_404"):
             why.append(f"{get('nianbao/soft_404')} soft 404(s)")
         fields = dict(

@@ -45,5 +45,7 @@ class ArchivePipeline:
             else:
                 stats.inc_value("nianbao/errors")
                 stats.inc_value(f"nianbao/errors/{fields['kind']}")
+                if fields["kind"] != "list" and fields.get("status") in (404, 410):
+                    stats.inc_value("nianbao/errors/dead_links")
         logger.debug("capture %s %s %s", capture_id, page or fields.get("error"), fields["url"])
         return item

@@ -71,7 +71,12 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
              "--disable-component-update", "--disable-sync", "--no-first-run"],
 }
 if os.environ.get("http_proxy"):
-    PLAYWRIGHT_LAUNCH_OPTIONS["proxy"] = {"server": os.environ["http_proxy"]}
+    # Chromium goes through the same proxy as Scrapy's HttpProxyMiddleware, for the registry's
+    # hosts only (a PAC script rather than launch proxy={"server": ...}: see crawler/browser.py)
+    from crawler.browser import proxy_pac_arg
+    from crawler.registry import all_allowed_domains
+    PLAYWRIGHT_LAUNCH_OPTIONS["args"].append(
+        proxy_pac_arg(os.environ["http_proxy"], all_allowed_domains()))
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 PLAYWRIGHT_MAX_CONTEXTS = 1
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4

@@ -29,6 +29,9 @@ YEAR = re.compile(r"(19|20)\d\d|[〇零一二][〇零一二三四五六七八九
 NOT_A_REPORT = re.compile(r"通知|报送|印发|编制|要点|转发|征集|解读|图解|的函|培训|考核|检查")
 ATTACHMENT = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|ofd)(?:$|[?#])|/downfile\.jsp\?", re.I)
 SOFT_404 = re.compile(r"您访问的页面不存在|页面不存在|页面未找到|找不到您要访问的页面|页面已删除")
+# a title naming some organisation (then, in a shared column, it must be ours)
+NAMES_AN_ORG = re.compile(r"[\u4e00-\u9fa5]{2,}(厅|局|委员会|委|办公室|政府|院|中心|馆|署|会)(?!议)")
+SOURCE_LABEL = re.compile(r"(?:发布机构|发文机关|信息来源|来源)\s*[:：|]?\s*([^\s<|]{2,40})")
 DOC_WRITE = re.compile(r"document\.write\(\s*(['\"])(.*?)(?<!\\)\1\s*\)", re.S)
 
 
@@ -37,6 +40,12 @@ def is_report_title(title: str) -> bool:
     about reports (关于报送…的通知) nor an explainer (解读)."""
     return bool(DISCLOSURE.search(title) and REPORT_WORDS.search(title) and YEAR.search(title)
                 and not NOT_A_REPORT.search(title))
+
+
+def is_column_url(url: str) -> bool:
+    """A column (list) URL rather than a document: a directory, index.* or list.*."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    return name == "" or name.startswith(("index.", "index_", "index-", "list."))
 
 
 def clean(text: str) -> str:
@@ -113,22 +122,49 @@ class ReportSpider(scrapy.Spider):
                 meta["playwright_page_methods"] = page_methods()
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, **kwargs)
 
-    def is_own(self, title: str) -> bool:
-        """In a shared column, keep only titles naming this agency."""
-        return not self.agency.shared_column or self.agency.names_in(title)
+    def is_own(self, title: str) -> bool | None:
+        """In a shared column, keep only titles naming this agency: True (ours), False (names
+        another organisation), None (names none: check the page's publisher)."""
+        if not self.agency.shared_column or self.agency.names_in(title):
+            return True
+        return False if NAMES_AN_ORG.search(title.split("20")[0] if "20" in title else title) else None
+
+    def page_is_own(self, response) -> bool:
+        """For a report whose title named no organisation: does the page's publisher (ContentSource,
+        发布机构, 来源 ...) name this agency? A page naming no publisher is kept."""
+        if not isinstance(response, TextResponse):
+            return True
+        sources = response.css('meta[name="ContentSource"]::attr(content)').getall()
+        text = clean(" ".join(response.css("body *:not(script):not(style)::text").getall()))
+        sources += SOURCE_LABEL.findall(text)
+        return not sources or any(self.agency.names_in(s) for s in sources)
+
+    def found_report(self, url: str) -> None:
+        self.report_urls.add(url)
+        self.crawler.stats.set_value("nianbao/reports_found", len(self.report_urls))
 
     # -- callbacks -------------------------------------------------------------------------
     def parse_list(self, response):
         yield from self.capture_response(response, "list")
         for title, url in self.list_entries(response):
-            if is_report_title(title) and self.is_own(title) and url not in self.report_urls:
-                self.report_urls.add(url)
-                self.crawler.stats.set_value("nianbao/reports_found", len(self.report_urls))
+            if not is_report_title(title) or url in self.report_urls or is_column_url(url):
+                continue
+            own = self.is_own(title)
+            if own:
+                self.found_report(url)
                 yield self.make_request(url, "report", self.parse_report)
+            elif own is None:  # verify on the page itself
+                yield self.make_request(url, "report", self.parse_report,
+                                        meta={"nianbao_verify_own": True})
         for url in self.next_pages(response):
             yield self.make_request(url, "list", self.parse_list)
 
     def parse_report(self, response):
+        if response.meta.get("nianbao_verify_own"):
+            if not self.page_is_own(response):
+                self.crawler.stats.inc_value("nianbao/not_own")
+                return
+            self.found_report(response.request.url)
         yield from self.capture_response(response, "report")
         for _, url in anchors(response):
             if ATTACHMENT.search(url):
