@@ -49,6 +49,11 @@ class RequestLog:
         return asdict(self)
 
 
+# Chromium phones home (update.googleapis.com, accounts.google.com, clients2.google.com) whatever its flags;
+# bypassing the proxy for those hosts keeps them out of the replica's log (with no network they just fail).
+CHROMIUM_PROXY_BYPASS = "*.google.com,*.googleapis.com,*.gvt1.com"
+
+
 def http_date(ts: float) -> str:
     return email.utils.formatdate(ts, usegmt=True)
 
@@ -244,6 +249,10 @@ class ReplicaServer:
     def proxy_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def playwright_proxy(self) -> dict:
+        """Playwright's launch `proxy` option for this server (Google's background hosts bypassed)."""
+        return {"server": self.proxy_url, "bypass": CHROMIUM_PROXY_BYPASS}
+
     def start(self) -> "ReplicaServer":
         if self._httpd is not None:
             return self
@@ -325,6 +334,7 @@ class _HTTPServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     """Turns socket requests into Request objects, applies faults, writes Responses, logs."""
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True   # headers and body go out in separate writes: no 40 ms delayed-ACK stalls
     replica: ReplicaServer = None   # set per server
     timeout = 60
 

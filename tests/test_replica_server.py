@@ -163,7 +163,7 @@ def suizhou_browser(replica_session, chromium_path):
     url = REGISTRY["suizhou_zjw"]["columns"][0]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS,
-                                    proxy={"server": replica_session.proxy_url})
+                                    proxy=replica_session.playwright_proxy())
         try:
             page = browser.new_page()
             first = page.goto(url)
@@ -198,6 +198,7 @@ def test_chromium_passes_suizhou_challenge(suizhou_browser, replica_session):
     assert "2" in suizhou_browser["pager"]                     # createPageHTML drew the pager
     statuses = [r.status for r in replica_session.log if r.host == "zjj.suizhou.gov.cn" and r.path.endswith("index.shtml")]
     assert statuses[:2] == [412, 200]
+    assert {r.host for r in replica_session.log if r.user_agent.find("Chrome") >= 0} == {"zjj.suizhou.gov.cn"}
 
 
 # --- seeds at their URLs ---------------------------------------------------------------------------
@@ -309,12 +310,17 @@ def test_offsite_links_present(replica):
 
 def test_attachment_only_reports_serve_the_corpus_bytes(replica, replica_corpus):
     truth = {t["url"]: t for t in replica.truth()}
-    with_files = [r for r in replica_corpus.reports if r.attachments and r.agency != "suizhou_zjw"]
+    with_files = [r for r in replica_corpus.reports if r.attachments]
+    assert any(r.agency == "suizhou_zjw" for r in with_files)   # attachments are outside the JS challenge
     assert with_files
     assert any(r.stats_in in ("pdf", "docx") for r in with_files)
     for report in with_files:
         t = truth[report.url]
-        status, hdrs, body, _ = get(replica.proxy_url, report.url)
+        if report.agency == "suizhou_zjw":   # the page is behind the challenge: read its links from the corpus body
+            body, hdrs = report.body_html.encode(), {"Content-Type": "text/html; charset=utf-8"}
+            assert get(replica.proxy_url, report.url)[0] == 412
+        else:
+            status, hdrs, body, _ = get(replica.proxy_url, report.url)
         page = decode(body, hdrs)
         assert len(t["attachment_urls"]) == len(report.attachments)
         for att, url in zip(report.attachments, t["attachment_urls"]):
@@ -541,6 +547,33 @@ def test_truth_has_urls_for_every_corpus_report(replica, replica_corpus):
     for (agency, year), url in CONFIRMED.items():
         assert by_key[(agency, year)]["url"] == url
     json.dumps(truth, ensure_ascii=False)
+
+
+SPIDER = """
+import scrapy
+
+class Probe(scrapy.Spider):
+    name = "probe"
+    start_urls = ["http://zjt.gxzf.gov.cn/zfxxgk/zfxxgknb/index.shtml", "http://zjj.suizhou.gov.cn/robots.txt"]
+    custom_settings = {"USER_AGENT": "probe/1", "ROBOTSTXT_OBEY": False, "HTTPERROR_ALLOW_ALL": True}
+
+    def parse(self, response):
+        yield {"url": response.url, "status": response.status, "size": len(response.body)}
+        for href in response.css("div.more-list a::attr(href)").getall()[:2]:
+            yield response.follow(href, self.parse)
+"""
+
+
+def test_scrapy_reaches_replica_through_http_proxy_env(replica, tmp_path):
+    (tmp_path / "probe.py").write_text(SPIDER)
+    out = tmp_path / "out.json"
+    env = {"PATH": "/usr/bin:/bin", "http_proxy": replica.proxy_url, "HOME": str(tmp_path)}
+    subprocess.run([sys.executable, "-m", "scrapy", "runspider", "probe.py", "-o", str(out), "-s", "LOG_LEVEL=WARNING"],
+                   cwd=tmp_path, env=env, check=True, timeout=120)
+    items = json.loads(out.read_text())
+    assert {i["status"] for i in items} == {200, 404} and len(items) == 4
+    scrapy_hits = [r for r in replica.log if r.user_agent == "probe/1"]
+    assert len(scrapy_hits) == 4 and all(r.via == "proxy" for r in scrapy_hits)
 
 
 def test_python_m_replica_serves(tmp_path):
