@@ -109,3 +109,11 @@ def test_labelled_and_dates():
     assert parse_date("2019年3月2日") == ("2019-03-02", None)
     assert parse_date("2015-03-26 18:15:00") == ("2015-03-26", "2015-03-26 18:15:00")
     assert canon_name("区住建厅") == "区住房和城乡建设厅"
+
+
+def test_title_on_two_lines_names_an_agency_outside_the_registry():
+    text = ("淮安市洪泽区人民政府\n2024 年政府信息公开工作年度报告\n本报告由淮安市洪泽区人民政府办公室编制。"
+            "2024 年,我区主动公开政府信息 100 条。")
+    m = extract_meta(from_text(text))
+    assert m["title"] == "淮安市洪泽区人民政府2024 年政府信息公开工作年度报告"
+    assert (m["agency"], m["agency_slug"], m["year"]) == ("淮安市洪泽区人民政府", None, 2024)

@@ -11,6 +11,7 @@ def figs(text, year=2017):
 @pytest.mark.parametrize("text,key,value", [
     ("2017年,全年共主动公开政务信息2100条。", "proactive_total", 2100),
     ("本年度累计主动公开政府信息1,238条。", "proactive_total", 1238),
+    ("2024 年,我区在政府网站平台主动发布各类政府信息 2428 条,公开政府常务会议 7 期。", "proactive_total", 2428),
     ("截至2017年12月底,通过门户网站等渠道主动公开信息4924条。", "proactive_total", 4924),
     ("全年共主动公开政府信息300条,其中通过门户网站发布250条。", "proactive_total", 300),
     ("一、主动公开情况\n网站年访问量为309万次,发布信息4238条,其中通知公告409条。", "proactive_total", 4238),

@@ -211,8 +211,13 @@ def find_title(doc: Document) -> str | None:
         for part in re.split(r"\s*[-_|—]+\s*", normalise(doc.title_tag)):
             if looks_like_report_title(part):
                 return part.strip()
-    for line in doc.page_text.split("\n")[:60]:
+    lines = doc.page_text.split("\n")[:60]
+    for i, line in enumerate(lines):
         if looks_like_report_title(line) and not line.startswith(("根据", "按照", "现将", "本报告")):
+            # a title printed on two lines: the organisation, then 「2023年政府信息公开工作年度报告」
+            if i and title_org(line) is None and re.match(r"\s*(?:19|20)\d{2}", line) \
+                    and len(lines[i - 1]) <= 30 and re.search(_ORG_SUFFIX + "$", lines[i - 1].strip()):
+                return lines[i - 1].strip() + line.strip()
             return line.strip()
     return None
 

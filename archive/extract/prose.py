@@ -73,7 +73,7 @@ _FEE_VETO = re.compile(r"行政事业性收费|考务|收费项目|收费标准|
 
 RULES: list[Rule] = [
     # proactive disclosure: the year's total, not a channel's or a category's count
-    _r("proactive_total", rf"主动公开[^,;。\d]{{0,16}}?(?:共|总计|合计|累计)?计?{NUM}{COUNT_UNIT}",
+    _r("proactive_total", rf"主动(?:公开|发布)[^,;。\d]{{0,16}}?(?:共|总计|合计|累计)?计?{NUM}{COUNT_UNIT}",
        veto=_CHANNEL),
     _r("proactive_total", rf"^(?:全年|今年|本年度?|年内|年度)?(?:共|累计|总计)?(?:主动)?(?:发布|公开)"
                           rf"(?:各类|政府|政务|各项)*信息(?:共|总计)?{NUM}\s*(?P<unit>条|件)",
