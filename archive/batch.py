@@ -274,27 +274,33 @@ class Runner:
                     proc.send_signal(signal.SIGTERM)  # Scrapy: a second signal forces the stop
                     escalated, deadline = 1, now + 10
                 elif now > deadline and escalated == 1:
-                    self.echo(f"stopping: killing pid {proc.pid}")
-                    proc.kill()
+                    self.echo(f"stopping: killing pid {proc.pid} and its process group")
+                    os.killpg(proc.pid, signal.SIGKILL)  # the browser it started too
                     escalated = 2
         self._child = None
         return rc, proc.pid
 
     def _step(self, name: str, argv: list[str], outcome: Outcome, lock) -> int:
+        """Run one child; record its failure, and close any run it left 'running' (whatever its exit)."""
         started, watermark = utcnow(), last_run_id(self.db_path)
         rc, pid = self._run_child(argv, outcome.batch, lock)
-        if rc != 0:
-            why = f"{name} process {_describe_exit(rc)}"
-            if self.stopping.is_set():
-                why += " (scheduler shutting down)"
-            outcome.failures.append(why)
-            self.echo(f"{name}: {why}")
-            try:
-                close_orphans(self.db_path, pid, watermark, why)
+        why = f"{name} process {_describe_exit(rc)}"
+        if self.stopping.is_set():
+            why += " (scheduler shutting down)"
+        try:
+            orphans = close_orphans(self.db_path, pid, watermark,
+                                    why if rc else f"{name} process ended without closing this run")
+            if rc != 0:
                 record_run(self.db_path, kind="failed", status="failed", failure=why,
                            batch=outcome.batch, started_at=started, finish_reason=name)
-            except sqlite3.Error as e:
-                self.echo(f"{name}: could not record the failure in {self.db_path}: {e}")
+        except sqlite3.Error as e:
+            orphans = 0
+            self.echo(f"{name}: could not record the outcome in {self.db_path}: {e}")
+        if rc != 0:
+            outcome.failures.append(why)
+            self.echo(f"{name}: {why}")
+        elif orphans and not self.stopping.is_set():
+            outcome.failures.append(f"{name} process left {orphans} run(s) unfinished")
         return rc
 
     def crawl(self, agencies: list[str] | None, outcome: Outcome, *, refresh: bool = False,
