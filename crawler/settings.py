@@ -59,7 +59,11 @@ COOKIES_ENABLED = True
 
 # --- the asyncio reactor and the browser path (scrapy-playwright) --------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
-DOWNLOAD_HANDLERS = {
+# The scrapy-playwright handler only uses the browser for requests with meta playwright=True,
+# but it starts a Playwright driver per handler when the engine starts (~0.7 s CPU each, two
+# per crawler). So the spider of an agency with `browser: true` installs these handlers
+# (ReportSpider.update_settings); plain-HTTP crawlers keep Scrapy's own.
+NIANBAO_BROWSER_DOWNLOAD_HANDLERS = {
     "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
     "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
 }

@@ -98,6 +98,15 @@ class ReportSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.report_urls: set[str] = set()
 
+    @classmethod
+    def update_settings(cls, settings):
+        """An agency with `browser: true` gets the scrapy-playwright download handlers."""
+        super().update_settings(settings)
+        agency = getattr(cls, "agency", None)
+        if agency is not None and agency.browser:
+            settings.set("DOWNLOAD_HANDLERS", settings.getdict("NIANBAO_BROWSER_DOWNLOAD_HANDLERS"),
+                         priority="spider")
+
     # -- family hooks --------------------------------------------------------------------
     def list_entries(self, response) -> list[tuple[str, str]]:
         """(title, url) of the items a list page lists. Default: every link of the page."""
