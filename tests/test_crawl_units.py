@@ -230,3 +230,33 @@ def test_runner_rejects_unusable_db(tmp_path):
     p = run_cli("hunan_zjt", "--db", str(bad))
     assert p.returncode == 2 and "cannot use archive" in p.stderr
     assert bad.read_bytes() == b"this is not sqlite" * 100
+
+
+# --- settings ----------------------------------------------------------------------------------
+def project_settings(**cmdline):
+    from scrapy.settings import Settings
+    from crawler.addons import Politeness
+    s = Settings()
+    s.setmodule("crawler.settings", priority="project")
+    for k, v in cmdline.items():
+        s.set(k, v, priority="cmdline")
+    Politeness().update_settings(s)
+    return s
+
+
+def test_politeness_is_on_by_default_and_relaxed_on_request():
+    polite = project_settings()
+    assert polite.getbool("AUTOTHROTTLE_ENABLED") and polite.getfloat("DOWNLOAD_DELAY") > 0
+    assert polite.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 2 and polite.getbool("ROBOTSTXT_OBEY")
+    relaxed = project_settings(NIANBAO_POLITE="0")
+    assert not relaxed.getbool("AUTOTHROTTLE_ENABLED") and relaxed.getfloat("DOWNLOAD_DELAY") == 0
+    # a setting given on the command line still wins over the relaxation
+    assert project_settings(NIANBAO_POLITE="0", DOWNLOAD_DELAY="0.3").getfloat("DOWNLOAD_DELAY") == 0.3
+
+
+def test_only_browser_agencies_get_the_playwright_handlers():
+    for cls, browser in ((SuizhouZjw, True), (HunanZjt, False)):
+        s = project_settings()
+        cls.update_settings(s)
+        handlers = s.getdict("DOWNLOAD_HANDLERS")
+        assert ("scrapy_playwright" in str(handlers.get("http"))) is browser
