@@ -20,6 +20,7 @@ import signal
 import sqlite3
 import sys
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -31,7 +32,7 @@ from apscheduler.triggers.cron import CronTrigger
 from archive.batch import (ArchiveLock, BatchError, Runner, check_agencies, check_chromium, check_db,
                            load_registry, record_run)
 from archive.db import open_db
-from archive.status import agency_status, format_status, last_report_year, local_time
+from archive.status import agency_status, batch_summary, format_status, last_report_year, local_time
 
 TZ = ZoneInfo("Asia/Shanghai")
 JOB_ID = "nightly"
@@ -117,38 +118,6 @@ def stop_replica(server, log_path: str | None) -> None:
                 f.write(json.dumps(rec.as_dict(), ensure_ascii=False) + "\n")
 
 
-def summary(db_path: str, first_run_id: int) -> str:
-    """Per-agency table of the crawl rows written after `first_run_id`, plus the extract line."""
-    db = open_db(db_path)
-    try:
-        rows = db.execute(
-            "SELECT id, kind, agency, responses, errors, pages_unchanged, reports_found, status,"
-            " failure FROM runs WHERE id > ? ORDER BY id", [first_run_id]).fetchall()
-        table = [("agency", "pages", "new reports", "unchanged", "errors", "status")]
-        notes = []
-        for rid, kind, agency, pages, errors, unchanged, found, status, failure in rows:
-            if kind == "crawl":
-                new = db.execute(
-                    "SELECT count(*) FROM captures c WHERE c.run_id = ? AND c.kind = 'report'"
-                    " AND c.body_sha256 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM captures p"
-                    " WHERE p.url = c.url AND p.id < c.id AND p.body_sha256 IS NOT NULL)",
-                    [rid]).fetchone()[0]
-                table.append((agency, pages or 0, new, unchanged or 0, errors or 0, status))
-                if failure and status != "ok":
-                    notes.append(f"  {agency}: {failure}")
-            elif kind == "extract":
-                notes.append(f"extract: {status}, {found or 0} reports, {errors or 0} errors"
-                             + (f" ({failure})" if failure else ""))
-            else:
-                notes.append(f"{kind}: {failure}")
-    finally:
-        db.conn.close()
-    widths = [max(len(str(r[i])) for r in table) for i in range(len(table[0]))]
-    lines = ["  ".join(str(v).ljust(w) if i == 0 else str(v).rjust(w)
-                       for i, (v, w) in enumerate(zip(r, widths))) for r in table]
-    return "\n".join([*lines, *notes])
-
-
 def install_stop(runner: Runner, then=None) -> None:
     """SIGTERM/SIGINT: stop the running child gracefully (bounded), run nothing more, then `then()`."""
     count = 0
@@ -160,7 +129,7 @@ def install_stop(runner: Runner, then=None) -> None:
             say(f"{signal.Signals(signum).name}: shutting down")
             runner.stop()
             if then:
-                threading.Thread(target=then, name="shutdown").start()
+                threading.Thread(target=then, name="shutdown", daemon=True).start()
         elif runner._child and runner._child.poll() is None:
             say(f"{signal.Signals(signum).name} again: forcing the child to stop")
             runner._child.send_signal(signal.SIGTERM)
@@ -192,7 +161,7 @@ def cmd_scheduler(args) -> int:
         check_chromium(list(registry), registry)
         outcome = runner.batch(None, batch_id("nightly"), polite=args.polite, log_level=args.log_level)
         say("nightly run finished" if outcome.ok else f"nightly run: {'; '.join(outcome.failures) or 'stopped'}")
-        print(summary(args.db, outcome.first_run_id), flush=True)
+        print(batch_summary(args.db, outcome.first_run_id), flush=True)
 
     def on_event(event):
         try:
@@ -219,13 +188,23 @@ def cmd_scheduler(args) -> int:
     sched.add_job(nightly, trigger, id=JOB_ID, name="nightly crawl, then extract", next_run_time=first,
                   max_instances=1, coalesce=True, misfire_grace_time=args.misfire_grace_time)
     sched.add_listener(on_event, EVENT_JOB_MISSED | EVENT_JOB_ERROR | EVENT_JOB_EXECUTED)
-    stopper = threading.Event()
-    install_stop(runner, then=lambda: (sched.shutdown(wait=True), stopper.set()))
+    stopped = threading.Event()
+
+    def shutdown():  # in its own thread: waits for a running job (bounded by the runner's stop)
+        deadline = time.monotonic() + 10
+        while not sched.running and time.monotonic() < deadline:  # a signal right at start-up
+            time.sleep(0.05)
+        if sched.running:
+            sched.shutdown(wait=True)
+        stopped.set()
+
+    install_stop(runner, then=shutdown)
     say(f"scheduler started (db {args.db}); next run at {first:%Y-%m-%d %H:%M:%S %Z}; "
         f"{args.at} daily in months {args.season}, else weekly on {args.off_season_day}")
     try:
-        sched.start()
-        stopper.wait()
+        if not runner.stopping.is_set():
+            sched.start()  # returns once shutdown() has stopped it
+            stopped.wait()
     finally:
         if replica:
             stop_replica(replica, args.replica_log)
@@ -250,7 +229,7 @@ def cmd_run(args) -> int:
         finally:
             if replica:
                 stop_replica(replica, args.replica_log)
-    print(summary(args.db, outcome.first_run_id), flush=True)
+    print(batch_summary(args.db, outcome.first_run_id), flush=True)
     return 0 if outcome.ok else 1
 
 
@@ -262,7 +241,7 @@ def cmd_extract(args) -> int:
         install_stop(runner)
         outcome = Outcome(batch=batch_id("extract"), first_run_id=last_run_id(args.db))
         runner.extract(outcome, all=args.all, lock=lock)
-    print(summary(args.db, outcome.first_run_id), flush=True)
+    print(batch_summary(args.db, outcome.first_run_id), flush=True)
     return 0 if outcome.ok else 1
 
 

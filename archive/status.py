@@ -1,7 +1,8 @@
-"""`python scheduler.py status`: per agency, the last crawl, its status, the last success, the reports
-archived by year and the years missing (from the agency's first report year to last year).
+"""Reports on the archive for scheduler.py; read-only.
 
-Reads `runs` (kind crawl) and `reports`; writes nothing.
+`agency_status` / `format_status` (`python scheduler.py status`): per agency, the last crawl, its
+status, the last success, the reports archived by year and the years missing (from the agency's
+first report year to last year). `batch_summary`: the per-agency table printed after a run.
 """
 from __future__ import annotations
 
@@ -100,3 +101,36 @@ def format_status(rows: list[dict], names: dict[str, str] | None = None) -> str:
             lines.append("  several a year: " + ", ".join(f"{y}: {n}" for y, n in multi.items()))
         lines.append(f"  missing years: {year_ranges(r['missing_years'])}")
     return "\n".join(lines)
+
+
+def batch_summary(db_path, first_run_id: int) -> str:
+    """Per-agency table of the crawl rows written after `first_run_id`, plus the extract line."""
+    from archive.db import open_db
+    db = open_db(db_path)
+    try:
+        rows = db.execute(
+            "SELECT id, kind, agency, responses, errors, pages_unchanged, reports_found, status,"
+            " failure FROM runs WHERE id > ? ORDER BY id", [first_run_id]).fetchall()
+        table = [("agency", "pages", "new reports", "unchanged", "errors", "status")]
+        notes = []
+        for rid, kind, agency, pages, errors, unchanged, found, status, failure in rows:
+            if kind == "crawl":
+                new = db.execute(
+                    "SELECT count(*) FROM captures c WHERE c.run_id = ? AND c.kind = 'report'"
+                    " AND c.body_sha256 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM captures p"
+                    " WHERE p.url = c.url AND p.id < c.id AND p.body_sha256 IS NOT NULL)",
+                    [rid]).fetchone()[0]
+                table.append((agency, pages or 0, new, unchanged or 0, errors or 0, status))
+                if failure and status != "ok":
+                    notes.append(f"  {agency}: {failure}")
+            elif kind == "extract":
+                notes.append(f"extract: {status}, {found or 0} reports, {errors or 0} errors"
+                             + (f" ({failure})" if failure else ""))
+            else:
+                notes.append(f"{kind}: {failure}")
+    finally:
+        db.conn.close()
+    widths = [max(len(str(r[i])) for r in table) for i in range(len(table[0]))]
+    lines = ["  ".join(str(v).ljust(w) if i == 0 else str(v).rjust(w)
+                       for i, (v, w) in enumerate(zip(r, widths))) for r in table]
+    return "\n".join([*lines, *notes])

@@ -59,7 +59,7 @@ def main():
             break
     if os.environ.get("STANDIN_LOG"):
         with open(os.environ["STANDIN_LOG"], "a") as f:
-            f.write(f"{a.kind} {' '.join(a.agencies)}\n")
+            f.write(" ".join(sys.argv[1:]) + "\n")
 
 
 if __name__ == "__main__":

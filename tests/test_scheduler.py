@@ -291,3 +291,41 @@ def test_help_at_every_level():
         assert r.returncode == 0
         for w in words:
             assert w in r.stdout, (args, w)
+
+
+def test_nightly_job_on_a_locked_archive_is_recorded_as_failed(tmp_path):
+    """A manual run holds the archive when the nightly job fires: the job fails with the clear reason
+    (EVENT_JOB_ERROR -> runs kind failed), nothing is crawled, the scheduler goes on."""
+    db = tmp_path / "archive.db"
+    holder = subprocess.Popen([PY, "-c", f"""
+import fcntl, os, time
+fd = os.open({str(db) + '.lock'!r}, os.O_RDWR | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)
+os.write(fd, str(os.getpid()).encode())
+print("locked", flush=True)
+time.sleep(60)
+"""], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        proc = start_scheduler("--db", db, "--first-run-in", 0)
+        try:
+            failed = wait_for(lambda: [r for r in runs(db) if r["kind"] == "failed"], what="a failed row")
+            assert proc.poll() is None
+        finally:
+            rc, out = stop(proc)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert rc == 0, out
+    assert failed[0]["failure"] == f"archive.db is in use by another run (pid {holder.pid})"
+    assert [r["kind"] for r in runs(db)] == ["failed"]
+
+
+def test_extract_command_passes_all(tmp_path):
+    db = tmp_path / "archive.db"
+    log = tmp_path / "children.log"
+    r = cli("extract", "--all", "--db", db, env=standin_env(STANDIN_LOG=log))
+    assert r.returncode == 0, r.stderr
+    assert [x["kind"] for x in runs(db)] == ["extract"]
+    assert log.read_text().split() == ["extract", "--db", str(db), "--all"]
+    assert "extract: ok" in r.stdout
