@@ -57,7 +57,7 @@ def parse_months(spec: str) -> set[int]:
         lo, _, hi = part.partition("-")
         months.update(range(int(lo), int(hi or lo) + 1))
     if not months or not months <= set(range(1, 13)):
-        raise argparse.ArgumentTypeError(f"bad month list: {spec!r}")
+        raise ValueError(f"bad month list: {spec!r}")
     return months
 
 
@@ -141,10 +141,14 @@ def install_stop(runner: Runner, then=None) -> None:
 # ---------------------------------------------------------------- commands
 
 def cmd_scheduler(args) -> int:
+    try:
+        trigger = nightly_trigger(args.at, args.season, args.off_season_day)
+    except ValueError as e:
+        raise BatchError(f"bad schedule (--at {args.at} --season {args.season} "
+                         f"--off-season-day {args.off_season_day}): {e}") from None
     registry = load_registry()
     check_db(args.db)
     check_chromium(list(registry), registry)
-    trigger = nightly_trigger(args.at, args.season, args.off_season_day)
     now = datetime.now(TZ)
     if args.first_run_in is not None:
         first = now + timedelta(seconds=args.first_run_in)

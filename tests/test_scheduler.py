@@ -329,3 +329,11 @@ def test_extract_command_passes_all(tmp_path):
     assert [x["kind"] for x in runs(db)] == ["extract"]
     assert log.read_text().split() == ["extract", "--db", str(db), "--all"]
     assert "extract: ok" in r.stdout
+
+
+@pytest.mark.parametrize("option", [["--at", "25:00"], ["--season", "13"], ["--off-season-day", "funday"]])
+def test_bad_schedule(tmp_path, option):
+    r = cli("--db", tmp_path / "archive.db", *option)
+    assert r.returncode == 2 and r.stderr.startswith("error: bad schedule")
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "archive.db").exists()
