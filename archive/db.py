@@ -72,10 +72,14 @@ def _m1_base(db: sqlite_utils.Database) -> None:
        foreign_keys=[("capture_id", "captures", "id"), ("report_id", "reports", "id")])
 
 
-def _m2_summary_view(db: sqlite_utils.Database) -> None:
-    cols = ",\n  ".join(
-        f"(SELECT value FROM report_stats s WHERE s.report_id = r.id AND s.table_name = 'summary'"
-        f" AND s.row_key = '{k}') AS {k}" for k in HEADLINE_KEYS)
+def _create_summary_view(db: sqlite_utils.Database) -> None:
+    """report_summary: one row per report, each headline figure (a `summary` stat) as a column.
+    Whole numbers come out as integers (figures are stored as REAL)."""
+    def figure(k: str) -> str:
+        v = (f"(SELECT value FROM report_stats s WHERE s.report_id = r.id"
+             f" AND s.table_name = 'summary' AND s.row_key = '{k}')")
+        return f"CASE WHEN {v} = CAST({v} AS INTEGER) THEN CAST({v} AS INTEGER) ELSE {v} END AS {k}"
+    cols = ",\n  ".join(figure(k) for k in HEADLINE_KEYS)
     db.create_view("report_summary", f"""
 SELECT r.id, r.agency, a.name AS agency_name, a.province, a.level, r.year, r.title,
   r.published, r.index_no, r.format,
@@ -85,6 +89,10 @@ SELECT r.id, r.agency, a.name AS agency_name, a.province, a.level, r.year, r.tit
 FROM reports r LEFT JOIN agencies a ON a.slug = r.agency""", replace=True)
 
 
+def _m2_summary_view(db: sqlite_utils.Database) -> None:
+    _create_summary_view(db)
+
+
 def _m3_datasette_views(db: sqlite_utils.Database) -> None:
     """Views for browsing in Datasette (archive/datasette/views.py): table 三/四 pivots,
     report sources with a raw-capture download path, agency x year coverage."""
@@ -92,7 +100,15 @@ def _m3_datasette_views(db: sqlite_utils.Database) -> None:
     create_views(db)
 
 
-MIGRATIONS = [_m1_base, _m2_summary_view, _m3_datasette_views]
+def _m4_search_and_integer_summary(db: sqlite_utils.Database) -> None:
+    """Chinese full-text search over reports (trigram FTS5, kept current by triggers, so every
+    extraction pass updates it), and report_summary with integer figures."""
+    from archive.search import enable_search
+    enable_search(db)
+    _create_summary_view(db)
+
+
+MIGRATIONS = [_m1_base, _m2_summary_view, _m3_datasette_views, _m4_search_and_integer_summary]
 
 
 def open_db(path: str | os.PathLike = DEFAULT_DB, *, migrate: bool = True) -> sqlite_utils.Database:

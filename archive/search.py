@@ -6,11 +6,11 @@ of three or more characters searchable (住房和城乡建设, 依申请公开, 
 Terms of one or two characters (复议, 费) are shorter than a trigram and match nothing in FTS;
 use the `search_short` canned query (a plain substring scan) for those: see docs/datasette.md.
 
-Call `enable_search(db)` after an extraction pass. It is idempotent: the first call creates
-`reports_fts` (an external-content index over reports.title and reports.text) with triggers that
-keep it in step with later inserts, updates and deletes; every call also rebuilds the index, so
-rows written in ways triggers do not see (INSERT OR REPLACE without recursive triggers, bulk
-loads with triggers dropped) are picked up.
+The archive's migration 4 (archive/db.py) calls `enable_search(db)` once: it creates `reports_fts`
+(an external-content index over reports.title and reports.text) with triggers that keep it in step
+with every later insert, update and delete, so each extraction pass updates the index as it writes.
+The call is idempotent and also rebuilds the index; `archive.datasette.publish` calls it again on a
+snapshot, which picks up rows written in ways triggers do not see (bulk loads with triggers dropped).
 """
 from __future__ import annotations
 

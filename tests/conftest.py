@@ -44,3 +44,20 @@ def chromium_path() -> str:
     if not os.path.exists(path):
         pytest.fail(f"Chromium not found at {path}: install Debian's chromium (make deps) or set NIANBAO_CHROMIUM")
     return path
+
+
+@pytest.fixture(scope="session")
+def crawled_archive(tmp_path_factory) -> str:
+    """The README's main job, run for real: `python scheduler.py run --replica --db PATH` (a full crawl
+    of every agency of the bundled replica web through Scrapy, Chromium for the browser agency, then
+    the extraction pass). Returns the archive's path. Read-only for the tests that share it."""
+    import subprocess
+    import sys
+    db = tmp_path_factory.mktemp("crawled") / "archive.db"
+    log = db.with_suffix(".log")
+    with open(log, "w") as out:
+        proc = subprocess.run([sys.executable, "scheduler.py", "run", "--replica", "--db", str(db)],
+                              cwd=os.path.dirname(os.path.dirname(__file__)), stdout=out,
+                              stderr=subprocess.STDOUT, timeout=600)
+    assert proc.returncode == 0, f"the main job failed (exit {proc.returncode}):\n{log.read_text()}"
+    return str(db)
