@@ -149,15 +149,41 @@ def filler_notices(agency: str, count: int, seed: str, years: range, first_id: i
     return out
 
 
+def url_path(url: str) -> str:
+    """'http://host/a/b.html' -> '/a/b.html' (the key a page is served under, with its host)."""
+    return "/" + url.split("/", 3)[3]
+
+
+def newest(entries: list[Entry]) -> float:
+    """Last-Modified of a list page: its newest item."""
+    return max(epoch(e.published) for e in entries)
+
+
+def article_tags(report: Report, source: str | None) -> dict[str, str]:
+    """The TRS/Hanweb article head tags: ArticleTitle, PubDate, ContentSource."""
+    return {"ArticleTitle": report.title, "PubDate": minute(report.published), "ContentSource": source}
+
+
 class Site:
-    """Base class of a CMS layout. Subclasses set the class attributes and implement
-    report_url / attachment_url / render; dynamic and gate are optional."""
+    """Base class of a CMS layout.
+
+    render() is the skeleton every layout shares: each report gets a detail page (and its attachments)
+    and an entry in its column; each notice an entry; extras() adds the platform's hostile items and
+    non-column pages; every column is padded with filler notices (each notice gets its page), sorted
+    newest first and cut into list pages. What each CMS emits is in the hooks a subclass implements:
+    report_url / notice_url / chrome / detail_html / notice_html / list_path / list_page, and where a
+    platform differs: attachment_url, column_of, listed_url, extras, pad_column, list_pages; dynamic and
+    gate are optional."""
     family = ""
     hosts: tuple[str, ...] = ()
     agency_prefixes: tuple[str, ...] = ()
     page_size = 20
     min_pages = 3             # pad columns with filler notices to at least this many list pages
     etag_style = "nginx"      # nginx: "mtime-size"; tomcat: W/"size-mtime_ms"
+    site_name = ""            # SiteName head tag
+    site_code = ""            # SiteIDCode head tag (网站标识码)
+    filler_agency = ""        # the agency filler notices are made for (their seed)
+    meta_since = 2019         # pages published from this year on carry the Site*/Article* head tags
 
     def __init__(self, seed: int = 2024):
         self.seed = seed
@@ -205,15 +231,92 @@ class Site:
             entries.append(Entry(n.title, url_for(n), n.published, item=n, column=column))
         return entries
 
+    # --- the skeleton ---------------------------------------------------------------------------
+    def render(self) -> dict[tuple[str, str], Resource]:
+        """Every static page and file of the site, {(host, path): Resource}."""
+        out: dict[tuple[str, str], Resource] = {}
+        columns: dict[str, list[Entry]] = {}
+        for r in self.reports:
+            columns.setdefault(self.column_of(r), []).append(
+                Entry(r.title, self.listed_url(r), r.published, item=r, seq=self.seq(r)))
+            out[(self.host, url_path(r.url))] = self.detail(r)
+            out.update(self.attachment_resources(r))
+        for n in self.notices:
+            columns.setdefault(self.column_of(n), []).append(
+                Entry(n.title, self.notice_url(n), n.published, item=n, seq=self.seq(n)))
+        out.update(self.extras(columns))
+        for column, entries in columns.items():
+            entries = self.pad_column(column, entries)
+            for e in entries:
+                if isinstance(e.item, Notice):
+                    out[(self.host, url_path(e.url))] = self.notice_page(e.item)
+            out.update(self.list_pages(column, self.sort_entries(entries)))
+        return out
+
+    def detail(self, report: Report) -> Resource:
+        """A report's page: the CMS's detail markup in its chrome (GBK where the report is)."""
+        title, main, metas = self.detail_html(report)
+        data, ctype = self.encode_page(self.chrome(title, main, metas), report)
+        return Resource(data, ctype, mtime=epoch(report.published))
+
+    def notice_page(self, notice: Notice) -> Resource:
+        title, main = self.notice_html(notice)
+        return Resource(self.chrome(title, main).encode("utf-8"), mtime=epoch(notice.published))
+
+    def list_pages(self, column: str, entries: list[Entry]) -> dict[tuple[str, str], Resource]:
+        """A column's list pages, page_size entries each (entries sorted newest first)."""
+        chunks = [entries[i:i + self.page_size] for i in range(0, len(entries), self.page_size)]
+        return {(self.host, self.list_path(column, i)):
+                Resource(self.list_page(column, chunk, i, len(chunks)).encode("utf-8"), mtime=newest(chunk))
+                for i, chunk in enumerate(chunks)}
+
     # --- to implement -------------------------------------------------------------------------
     def report_url(self, report: Report) -> str:
         raise NotImplementedError
 
-    def attachment_url(self, report: Report, filename: str) -> str:
+    def notice_url(self, notice: Notice) -> str:
         raise NotImplementedError
 
-    def render(self) -> dict[tuple[str, str], Resource]:
+    def chrome(self, title: str, main: str, metas: str = "") -> str:
+        """The whole HTML page around main: head, site header, footer."""
         raise NotImplementedError
+
+    def detail_html(self, report: Report) -> tuple[str, str, str]:
+        """(title, main, head meta tags) of a report's page."""
+        raise NotImplementedError
+
+    def notice_html(self, notice: Notice) -> tuple[str, str]:
+        """(title, main) of a notice's page."""
+        raise NotImplementedError
+
+    def list_path(self, column: str, index: int) -> str:
+        """Path of a column's list page number index (0 = the first)."""
+        raise NotImplementedError
+
+    def list_page(self, column: str, entries: list[Entry], index: int, total: int) -> str:
+        """HTML of list page number index (0-based) of total."""
+        raise NotImplementedError
+
+    # --- where platforms differ (defaults) ----------------------------------------------------
+    def attachment_url(self, report: Report, filename: str) -> str:
+        """Beside the report's page (TRS)."""
+        return self.page_dir(report) + filename
+
+    def column_of(self, item: Report | Notice) -> str:
+        """The (sub-)column an item is listed in; "" for a site with one column."""
+        return ""
+
+    def listed_url(self, report: Report) -> str:
+        """The URL the column links a report under (its own, unless the site kept an old one)."""
+        return report.url
+
+    def extras(self, columns: dict[str, list[Entry]]) -> dict[tuple[str, str], Resource]:
+        """Hostile entries (soft-404, dead, moved), pages outside the columns (robots.txt, home), and
+        self.specials; may add entries to columns."""
+        return {}
+
+    def pad_column(self, column: str, entries: list[Entry]) -> list[Entry]:
+        return self.pad(entries, self.filler_agency, self.notice_url, column=column)
 
     def dynamic(self, req: Request) -> Response | None:
         """Answer a URL that depends on its query (None: not dynamic, look up the static pages)."""
@@ -224,6 +327,22 @@ class Site:
         return None
 
     # --- shared helpers ------------------------------------------------------------------------
+    @staticmethod
+    def page_dir(report: Report) -> str:
+        """The report page's folder URL, ending in '/'."""
+        return report.url.rsplit("/", 1)[0] + "/"
+
+    def site_meta(self, column_name: str, more: dict | None = None) -> str:
+        """The SiteName / SiteDomain / SiteIDCode / ColumnName head tags (then more)."""
+        return meta_tags({"SiteName": self.site_name, "SiteDomain": self.host, "SiteIDCode": self.site_code,
+                          "ColumnName": column_name, **(more or {})})
+
+    def detail_meta(self, report: Report, column_name: str, source: str | None, more: dict | None = None) -> str:
+        """Head tags of a detail page: site tags and article tags from meta_since on, none before."""
+        if int(report.published[:4]) < self.meta_since:
+            return ""
+        return self.site_meta(column_name, {**article_tags(report, source), **(more or {})})
+
     def attachment_resources(self, report: Report) -> dict[tuple[str, str], Resource]:
         out = {}
         for att in report.attachments:

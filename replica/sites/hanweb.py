@@ -16,7 +16,8 @@ import math
 from urllib.parse import quote
 
 from replica.model import Notice, Report
-from replica.sites.base import Entry, Request, Resource, Response, Site, day, epoch, esc, meta_tags, minute
+from replica.sites.base import (Entry, Request, Resource, Response, Site, day, epoch, esc, minute, newest,
+                                url_path)
 
 HOST = "zjj.qz.gov.cn"
 COLUMN_ID = 1525444
@@ -40,6 +41,9 @@ class HanwebQuzhou(Site):
     agency_prefixes = ("quzhou_",)
     page_size = 15
     etag_style = "tomcat"
+    site_name = SITE_NAME
+    site_code = "3308000011"
+    filler_agency = "quzhou_zjj"
 
     def __init__(self, seed: int = 2024):
         super().__init__(seed)
@@ -72,27 +76,15 @@ class HanwebQuzhou(Site):
             return (HOST, f"{DOWNFILE}?filename={req.param('filename', '')}")
         return None
 
-    def render(self) -> dict:
-        out: dict = {}
-        entries = []
-        for r in self.reports:
-            entries.append(Entry(r.title, r.url, r.published, item=r, seq=self.seq(r)))
-            out[(HOST, _path(r.url))] = self.detail(r)
-            out.update(self.attachment_resources(r))
-        for n in self.notices:
-            entries.append(Entry(n.title, self.notice_url(n), n.published, item=n, seq=self.seq(n)))
-        entries = self.pad(entries, "quzhou_zjj", self.notice_url)
-        for e in entries:
-            if isinstance(e.item, Notice):
-                out[(HOST, _path(e.url))] = self.notice_page(e.item)
-        entries = self.sort_entries(entries)
-        self.records = [f'<li><a href="{esc(_path(e.url))}" title="{esc(e.title)}" target="_blank">{esc(e.title)}</a>'
-                        f'<span>{day(e.published)}</span></li>' for e in entries]
-        first = entries[: self.page_size]
-        out[(HOST, COLUMN)] = Resource(self.column_page().encode("utf-8"),
-                                       mtime=max(epoch(e.published) for e in first))
+    def extras(self, columns: dict[str, list[Entry]]) -> dict:
         self.specials["offsite"] = ["http://www.gov.cn/", "http://www.zj.gov.cn/"]
-        return out
+        return {}
+
+    def list_pages(self, column: str, entries: list[Entry]) -> dict:
+        """One column page (the first page's records embedded); dataproxy.jsp serves all the records."""
+        self.records = [f'<li><a href="{esc(url_path(e.url))}" title="{esc(e.title)}" target="_blank">'
+                        f'{esc(e.title)}</a><span>{day(e.published)}</span></li>' for e in entries]
+        return {(HOST, COLUMN): Resource(self.column_page().encode("utf-8"), mtime=newest(entries[: self.page_size]))}
 
     # --- dataproxy.jsp ------------------------------------------------------------------------
     def dynamic(self, req: Request) -> Response | None:
@@ -137,16 +129,11 @@ class HanwebQuzhou(Site):
 <script language="javascript" src="/module/web/jpage/jpage.js"></script>
 <script>var pageObj = new Jpage({{unitid:{UNITID}, webid:{WEBID}, columnid:{COLUMN_ID}, perPage:{self.page_size}, totalRecord:{total}, dataUrl:"{DATAPROXY}"}});</script>
 </div>"""
-        return _chrome(f"{COLUMN_NAME} {SITE_NAME}", main, meta_tags({
-            "SiteName": SITE_NAME, "SiteDomain": HOST, "SiteIDCode": "3308000011", "ColumnName": COLUMN_NAME}))
+        return self.chrome(f"{COLUMN_NAME} {SITE_NAME}", main, self.site_meta(COLUMN_NAME))
 
-    def detail(self, r: Report) -> Resource:
+    def detail_html(self, r: Report) -> tuple[str, str, str]:
         m = r.meta or {}
-        metas = ""
-        if int(r.published[:4]) >= 2019:
-            metas = meta_tags({"SiteName": SITE_NAME, "SiteDomain": HOST, "SiteIDCode": "3308000011",
-                               "ColumnName": COLUMN_NAME, "ArticleTitle": r.title, "PubDate": minute(r.published),
-                               "ContentSource": m.get("信息来源", "市住建局")})
+        metas = self.detail_meta(r, COLUMN_NAME, m.get("信息来源", "市住建局"))
         body = self.body_with_attachments(r)
         main = f"""<div class="xxgk_table"><table width="100%" border="0" cellspacing="0" cellpadding="0">
 <tr><td class="bt">索引号:</td><td>{esc(r.index_no or "")}</td><td class="bt">组配分类:</td><td>{esc(m.get("组配分类", f"{r.year}年度"))}</td></tr>
@@ -159,21 +146,15 @@ class HanwebQuzhou(Site):
 <div id="zoom">
 {body}
 </div></div>"""
-        data, ctype = self.encode_page(_chrome(f"{r.title} {SITE_NAME}", main, metas), r)
-        return Resource(data, ctype, mtime=epoch(r.published))
+        return f"{r.title} {SITE_NAME}", main, metas
 
-    def notice_page(self, n: Notice) -> Resource:
+    def notice_html(self, n: Notice) -> tuple[str, str]:
         main = (f'<div class="article"><div class="title">{esc(n.title)}</div>'
                 f'<div class="info">发布日期:{minute(n.published)}</div><div id="zoom">{n.body_html}</div></div>')
-        return Resource(_chrome(f"{n.title} {SITE_NAME}", main).encode("utf-8"), mtime=epoch(n.published))
+        return f"{n.title} {SITE_NAME}", main
 
-
-def _path(url: str) -> str:
-    return "/" + url.split("/", 3)[3]
-
-
-def _chrome(title: str, main: str, metas: str = "") -> str:
-    return f"""<!DOCTYPE html>
+    def chrome(self, title: str, main: str, metas: str = "") -> str:
+        return f"""<!DOCTYPE html>
 <html><head>
 <meta charset="utf-8">
 <title>{esc(title)}</title>
@@ -183,5 +164,5 @@ def _chrome(title: str, main: str, metas: str = "") -> str:
 <div class="top"><a href="http://www.qz.gov.cn/">衢州市人民政府</a> | <a href="/">{SITE_NAME}</a></div>
 {main}
 <div class="footer"><a href="http://www.gov.cn/" target="_blank">中国政府网</a> <a href="http://www.zj.gov.cn/" target="_blank">浙江省人民政府</a>
-<p>主办单位：{SITE_NAME}　网站标识码：3308000011</p></div>
+<p>主办单位：{SITE_NAME}　网站标识码：{self.site_code}</p></div>
 </body></html>"""

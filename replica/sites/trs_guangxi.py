@@ -11,7 +11,7 @@ corpus's Traditional+pinyin mirror copy; the column links nothing there, but the
 from __future__ import annotations
 
 from replica.model import Notice, Report
-from replica.sites.base import Entry, Resource, Site, day, epoch, esc, meta_tags, minute
+from replica.sites.base import Entry, Resource, Site, day, esc, minute
 
 HOST = "zjt.gxzf.gov.cn"
 MIRROR_HOST = "www.gxzf-mirror.com.cn"
@@ -26,6 +26,9 @@ class GuangxiTRS(Site):
     hosts = (HOST, MIRROR_HOST)
     agency_prefixes = ("guangxi_",)
     page_size = 15
+    site_name = SITE_NAME
+    site_code = "4500000036"
+    filler_agency = "guangxi_zjt"
 
     def __init__(self, seed: int = 2024):
         super().__init__(seed)
@@ -47,30 +50,15 @@ class GuangxiTRS(Site):
     def mirror_urls(self) -> list[str]:
         return [f"http://{MIRROR_HOST}{p if p.startswith('/') else '/' + p}" for p, _ in self.mirror_pages]
 
-    def render(self) -> dict:
+    def extras(self, columns: dict[str, list[Entry]]) -> dict:
+        """A dead (404) item, and the mirror host's pages."""
         out: dict = {}
-        entries = []
-        for r in self.reports:
-            entries.append(Entry(r.title, r.url, r.published, item=r, seq=self.seq(r)))
-            out[(HOST, _path(r.url))] = self.detail(r)
-            out.update(self.attachment_resources(r))
-        for n in self.notices:
-            entries.append(Entry(n.title, self.notice_url(n), n.published, item=n, seq=self.seq(n)))
         dead = f"http://{HOST}{COLUMN}t1288342.shtml"
-        entries.append(Entry("广西壮族自治区住房和城乡建设厅2008年政府信息公开工作年度报告", dead, "2009-03-30 10:00:00"))
+        columns.setdefault("", []).append(
+            Entry("广西壮族自治区住房和城乡建设厅2008年政府信息公开工作年度报告", dead, "2009-03-30 10:00:00"))
         self.specials["dead"] = [dead]
         self.specials["mirror"] = self.mirror_urls()
         self.specials["offsite"] = ["http://www.gov.cn/", "http://www.gxzf.gov.cn/", *self.mirror_urls()[:1]]
-        entries = self.pad(entries, "guangxi_zjt", self.notice_url)
-        for e in entries:
-            if isinstance(e.item, Notice):
-                out[(HOST, _path(e.url))] = self.notice_page(e.item)
-        entries = self.sort_entries(entries)
-        pages = [entries[i:i + self.page_size] for i in range(0, len(entries), self.page_size)]
-        for i, chunk in enumerate(pages, start=1):
-            name = "index.shtml" if i == 1 else f"index-{i}.shtml"
-            out[(HOST, COLUMN + name)] = Resource(self.list_page(chunk, i, len(pages)).encode("utf-8"),
-                                                  mtime=max(epoch(e.published) for e in chunk))
         for path, page in self.mirror_pages:
             path = path if path.startswith("/") else "/" + path
             out[(MIRROR_HOST, path)] = Resource(page.encode("utf-8"))
@@ -80,9 +68,11 @@ class GuangxiTRS(Site):
         return out
 
     # --- pages --------------------------------------------------------------------------------
-    def list_page(self, entries: list[Entry], page: int, total: int) -> str:
-        def name(i):
-            return "index.shtml" if i == 1 else f"index-{i}.shtml"
+    def list_path(self, column: str, index: int) -> str:
+        return COLUMN + _list_name(index + 1)
+
+    def list_page(self, column: str, entries: list[Entry], index: int, total: int) -> str:
+        page, name = index + 1, _list_name   # 1-based page numbers, like the file names
         items = "\n".join(f'<li><a href="./{esc(e.url.rsplit("/", 1)[1])}" target="_blank" title="{esc(e.title)}">'
                           f'{esc(e.title)}</a><span class="date">{day(e.published)}</span></li>' for e in entries)
         nums = " ".join(f"<span>{i}</span>" if i == page else f'<a href="{name(i)}">{i}</a>' for i in range(1, total + 1))
@@ -91,15 +81,10 @@ class GuangxiTRS(Site):
                  f'<span>共{total}页</span></div>')
         main = (f'<div class="crumb">当前位置：<a href="/">首页</a> &gt; <a href="/zfxxgk/">政府信息公开</a> &gt; '
                 f'{COLUMN_NAME}</div>\n<div class="more-list"><ul>\n{items}\n</ul>\n{pager}</div>')
-        return _chrome(f"{COLUMN_NAME}-{SITE_NAME}", main, meta_tags({
-            "SiteName": SITE_NAME, "SiteDomain": HOST, "SiteIDCode": "4500000036", "ColumnName": COLUMN_NAME}))
+        return self.chrome(f"{COLUMN_NAME}-{SITE_NAME}", main, self.site_meta(COLUMN_NAME))
 
-    def detail(self, r: Report) -> Resource:
-        metas = ""
-        if int(r.published[:4]) >= 2019:
-            metas = meta_tags({"SiteName": SITE_NAME, "SiteDomain": HOST, "SiteIDCode": "4500000036",
-                               "ColumnName": COLUMN_NAME, "ArticleTitle": r.title, "PubDate": minute(r.published),
-                               "ContentSource": r.agency_name})
+    def detail_html(self, r: Report) -> tuple[str, str, str]:
+        metas = self.detail_meta(r, COLUMN_NAME, r.agency_name)
         note = ""
         if r.year == 2017 and self.mirror_pages:
             note = f'<p class="zz">（本文被<a href="{esc(self.mirror_urls()[0])}">政务公开网</a>转载）</p>'
@@ -115,22 +100,16 @@ class GuangxiTRS(Site):
 {note}
 <div class="share">分享到：<a href="http://service.weibo.com/share/share.php?url={esc(r.url)}">微博</a></div>
 </div>"""
-        data, ctype = self.encode_page(_chrome(f"{r.title}-{SITE_NAME}", main, metas), r)
-        return Resource(data, ctype, mtime=epoch(r.published))
+        return f"{r.title}-{SITE_NAME}", main, metas
 
-    def notice_page(self, n: Notice) -> Resource:
+    def notice_html(self, n: Notice) -> tuple[str, str]:
         main = (f'<div class="article"><h1>{esc(n.title)}</h1><div class="article-inf"><span>发布日期: '
                 f'{minute(n.published)}</span></div><div class="article-con"><div class="TRS_Editor">{n.body_html}'
                 f'</div></div></div>')
-        return Resource(_chrome(f"{n.title}-{SITE_NAME}", main).encode("utf-8"), mtime=epoch(n.published))
+        return f"{n.title}-{SITE_NAME}", main
 
-
-def _path(url: str) -> str:
-    return "/" + url.split("/", 3)[3]
-
-
-def _chrome(title: str, main: str, metas: str = "") -> str:
-    return f"""<!DOCTYPE html>
+    def chrome(self, title: str, main: str, metas: str = "") -> str:
+        return f"""<!DOCTYPE html>
 <html><head>
 <meta charset="utf-8">
 <title>{esc(title)}</title>
@@ -140,5 +119,10 @@ def _chrome(title: str, main: str, metas: str = "") -> str:
 <div class="header"><a href="/">{SITE_NAME}</a> <a href="http://www.gxzf.gov.cn/">广西壮族自治区人民政府门户网站</a></div>
 {main}
 <div class="footer"><a href="http://www.gov.cn/" target="_blank">中国政府网</a>
-<p>主办：{SITE_NAME}　网站标识码：4500000036　桂ICP备05004438号</p></div>
+<p>主办：{SITE_NAME}　网站标识码：{self.site_code}　桂ICP备05004438号</p></div>
 </body></html>"""
+
+
+def _list_name(page: int) -> str:
+    """index.shtml, index-2.shtml, index-3.shtml ... (1-based, hyphen)."""
+    return "index.shtml" if page == 1 else f"index-{page}.shtml"

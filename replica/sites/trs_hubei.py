@@ -20,7 +20,7 @@ import os
 import time
 
 from replica.model import Notice, Report
-from replica.sites.base import Entry, Request, Resource, Response, Site, day, epoch, esc, meta_tags, minute
+from replica.sites.base import Entry, Request, Resource, Response, Site, article_tags, day, esc, meta_tags, minute
 
 HOST = "zjj.suizhou.gov.cn"
 COLUMN = "/fbjd/zfxxgk/xxgknb/"
@@ -46,6 +46,9 @@ class HubeiSuizhou(Site):
     hosts = (HOST,)
     agency_prefixes = ("suizhou_",)
     page_size = 15
+    site_name = SITE_NAME
+    site_code = "4213000014"
+    filler_agency = "suizhou_zjw"
 
     def __init__(self, seed: int = 2024):
         super().__init__(seed)
@@ -61,9 +64,6 @@ class HubeiSuizhou(Site):
 
     def notice_url(self, notice: Notice) -> str:
         return self._url(notice.url_date, notice.doc_id)
-
-    def attachment_url(self, report: Report, filename: str) -> str:
-        return report.url.rsplit("/", 1)[0] + "/" + filename
 
     # --- the challenge ------------------------------------------------------------------------
     def _sign(self, stamp_rand: str) -> str:
@@ -111,29 +111,14 @@ document.cookie="{COOKIE}="+_$n+"."+_$v+"; path=/";location.reload();}})();
                                                      ("Cache-Control", "no-cache, no-store")])
 
     # --- pages --------------------------------------------------------------------------------
-    def render(self) -> dict:
-        out: dict = {}
-        entries = []
-        for r in self.reports:
-            entries.append(Entry(r.title, r.url, r.published, item=r, seq=self.seq(r)))
-            out[(HOST, _path(r.url))] = self.detail(r)
-            out.update(self.attachment_resources(r))
-        for n in self.notices:
-            entries.append(Entry(n.title, self.notice_url(n), n.published, item=n, seq=self.seq(n)))
-        entries = self.pad(entries, "suizhou_zjw", self.notice_url)
-        for e in entries:
-            if isinstance(e.item, Notice):
-                out[(HOST, _path(e.url))] = self.notice_page(e.item)
-        entries = self.sort_entries(entries)
-        pages = [entries[i:i + self.page_size] for i in range(0, len(entries), self.page_size)]
-        for i, chunk in enumerate(pages):
-            name = "index.shtml" if i == 0 else f"index_{i}.shtml"
-            out[(HOST, COLUMN + name)] = Resource(self.list_page(chunk, i, len(pages)).encode("utf-8"),
-                                                  mtime=max(epoch(e.published) for e in chunk))
+    def extras(self, columns: dict[str, list[Entry]]) -> dict:
         self.specials["offsite"] = ["http://www.gov.cn/", "http://www.hubei.gov.cn/"]
-        return out
+        return {}
 
-    def list_page(self, entries: list[Entry], current: int, total: int) -> str:
+    def list_path(self, column: str, index: int) -> str:
+        return COLUMN + ("index.shtml" if index == 0 else f"index_{index}.shtml")
+
+    def list_page(self, column: str, entries: list[Entry], current: int, total: int) -> str:
         items = "\n".join(f'<li><a href="./{esc(e.url.split(COLUMN, 1)[1])}" target="_blank" title="{esc(e.title)}">'
                           f'{esc(e.title)}</a><span>{day(e.published)}</span></li>' for e in entries)
         main = f"""<div class="location">当前位置：<a href="/">首页</a> &gt; <a href="/fbjd/zfxxgk/">政府信息公开</a> &gt; {COLUMN_NAME}</div>
@@ -152,15 +137,12 @@ function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPageExt) {{
 }}
 createPageHTML({total}, {current}, "index", "shtml");
 </script></div></div>"""
-        return _chrome(f"{COLUMN_NAME}-{SITE_NAME}", main, meta_tags({
-            "SiteName": SITE_NAME, "SiteDomain": HOST, "SiteIDCode": "4213000014", "ColumnName": COLUMN_NAME}))
+        return self.chrome(f"{COLUMN_NAME}-{SITE_NAME}", main, self.site_meta(COLUMN_NAME))
 
-    def detail(self, r: Report) -> Resource:
-        tags = {"ArticleTitle": r.title, "PubDate": minute(r.published), "ContentSource": r.agency_name}
-        if int(r.published[:4]) >= 2019:
-            tags = {"SiteName": SITE_NAME, "SiteDomain": HOST, "SiteIDCode": "4213000014",
-                    "ColumnName": COLUMN_NAME, **tags}
-        body = self.body_with_attachments(r, relative_to=r.url.rsplit("/", 1)[0] + "/")
+    def detail_html(self, r: Report) -> tuple[str, str, str]:
+        # the article tags are there before 2019 too
+        metas = self.detail_meta(r, COLUMN_NAME, r.agency_name) or meta_tags(article_tags(r, r.agency_name))
+        body = self.body_with_attachments(r, relative_to=self.page_dir(r))
         main = f"""<div class="article">
 <h2 class="title">{esc(r.title)}</h2>
 <div class="info"><span>发布时间：{minute(r.published)}</span> <span>来源：{esc(r.agency_name)}</span></div>
@@ -169,22 +151,16 @@ createPageHTML({total}, {current}, "index", "shtml");
 </div></div>
 <div class="ewm"><img src="/images/ewm.png" alt=""><p>扫一扫在手机上查看当前页面</p></div>
 </div>"""
-        data, ctype = self.encode_page(_chrome(f"{r.title}-{SITE_NAME}", main, meta_tags(tags)), r)
-        return Resource(data, ctype, mtime=epoch(r.published))
+        return f"{r.title}-{SITE_NAME}", main, metas
 
-    def notice_page(self, n: Notice) -> Resource:
+    def notice_html(self, n: Notice) -> tuple[str, str]:
         main = (f'<div class="article"><h2 class="title">{esc(n.title)}</h2><div class="info"><span>发布时间：'
                 f'{minute(n.published)}</span></div><div class="article_con"><div class="TRS_UEDITOR">{n.body_html}'
                 f'</div></div></div>')
-        return Resource(_chrome(f"{n.title}-{SITE_NAME}", main).encode("utf-8"), mtime=epoch(n.published))
+        return f"{n.title}-{SITE_NAME}", main
 
-
-def _path(url: str) -> str:
-    return "/" + url.split("/", 3)[3]
-
-
-def _chrome(title: str, main: str, metas: str = "") -> str:
-    return f"""<!DOCTYPE html>
+    def chrome(self, title: str, main: str, metas: str = "") -> str:
+        return f"""<!DOCTYPE html>
 <html><head>
 <meta charset="utf-8">
 <title>{esc(title)}</title>
@@ -193,5 +169,5 @@ def _chrome(title: str, main: str, metas: str = "") -> str:
 <div class="head"><a href="/">{SITE_NAME}</a> <a href="http://www.suizhou.gov.cn/">随州市人民政府</a></div>
 {main}
 <div class="foot"><a href="http://www.gov.cn/" target="_blank">中国政府网</a> <a href="http://www.hubei.gov.cn/" target="_blank">湖北省人民政府</a>
-<p>主办：{SITE_NAME}　网站标识码：4213000014</p></div>
+<p>主办：{SITE_NAME}　网站标识码：{self.site_code}</p></div>
 </body></html>"""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import zlib
 
 from replica.model import Notice, Report
-from replica.sites.base import (Entry, Resource, Site, day, epoch, esc, meta_tags, minute, soft_404_page)
+from replica.sites.base import Entry, Resource, Site, day, esc, minute, soft_404_page, url_path
 
 HOST = "www.hunan.gov.cn"
 COLUMN = "/hnszf/xxgk/zfxxgknb/szbm_97944/"
@@ -28,15 +28,15 @@ class HunanPortal(Site):
     hosts = (HOST,)
     agency_prefixes = ("hunan_",)
     page_size = 20
+    site_name = SITE_NAME
+    site_code = "4300000063"
+    filler_agency = "hunan_portal"
 
     def report_url(self, report: Report) -> str:
         return f"http://{HOST}{COLUMN}{report.url_date[:6]}/t{report.url_date}_{report.doc_id}.html"
 
     def notice_url(self, notice: Notice) -> str:
         return f"http://{HOST}{COLUMN}{notice.url_date[:6]}/t{notice.url_date}_{notice.doc_id}.html"
-
-    def attachment_url(self, report: Report, filename: str) -> str:
-        return report.url.rsplit("/", 1)[0] + "/" + filename
 
     def _moved(self) -> Report | None:
         """The report listed under its old URL: hunan_zjt's oldest non-seed report."""
@@ -46,41 +46,31 @@ class HunanPortal(Site):
     def old_url(self, report: Report) -> str:
         return f"http://{HOST}/xxgk/szbm/zfxxgknb/{report.url_date[:6]}/t{report.url_date}_{report.doc_id}.html"
 
-    def render(self) -> dict:
+    def listed_url(self, report: Report) -> str:
+        return self.old_url(report) if report is self._moved() else report.url
+
+    def extras(self, columns: dict[str, list[Entry]]) -> dict:
+        """The moved report's old URL (301), a soft-404 item, robots.txt and the home page."""
         out: dict = {}
         moved = self._moved()
-        entries = []
-        for r in self.reports:
-            url = self.old_url(r) if r is moved else r.url
-            entries.append(Entry(r.title, url, r.published, item=r, seq=self.seq(r)))
-            out.update(self.attachment_resources(r))
-            out[(HOST, _path(r.url))] = self.detail(r)
         if moved is not None:
-            out[(HOST, _path(self.old_url(moved)))] = Resource(b"", status=301, headers=[("Location", moved.url)])
+            out[(HOST, url_path(self.old_url(moved)))] = Resource(b"", status=301, headers=[("Location", moved.url)])
             self.specials["moved"] = [self.old_url(moved)]
-        for n in self.notices:
-            entries.append(Entry(n.title, self.notice_url(n), n.published, item=n, seq=self.seq(n)))
         soft = f"http://{HOST}{COLUMN}201104/t20110412_1001.html"
-        entries.append(Entry("湖南省住房和城乡建设厅2008年度政府信息公开工作报告", soft, "2011-04-12 09:00:00"))
-        out[(HOST, _path(soft))] = Resource(soft_404_page(SITE_NAME), validators=False)
+        columns.setdefault("", []).append(Entry("湖南省住房和城乡建设厅2008年度政府信息公开工作报告", soft, "2011-04-12 09:00:00"))
+        out[(HOST, url_path(soft))] = Resource(soft_404_page(SITE_NAME), validators=False)
         self.specials["soft_404"] = [soft]
         self.specials["offsite"] = ["http://www.gov.cn/", "http://service.weibo.com/share/share.php"]
-        entries = self.pad(entries, "hunan_portal", self.notice_url)
-        for e in entries:
-            if isinstance(e.item, Notice):
-                out[(HOST, _path(e.url))] = self.notice_page(e.item)
-        entries = self.sort_entries(entries)
-        pages = [entries[i:i + self.page_size] for i in range(0, len(entries), self.page_size)]
-        for i, chunk in enumerate(pages, start=1):
-            name = "index.html" if i == 1 else f"index_{i}.html"
-            out[(HOST, COLUMN + name)] = Resource(self.list_page(chunk, i, len(pages)).encode("utf-8"),
-                                                  mtime=max(epoch(e.published) for e in chunk))
         out[(HOST, "/robots.txt")] = Resource(ROBOTS.encode(), "text/plain")
-        out[(HOST, "/")] = Resource(_chrome("湖南省人民政府门户网站", f'<a href="{COLUMN}">政府信息公开年报</a>').encode())
+        out[(HOST, "/")] = Resource(self.chrome(SITE_NAME, f'<a href="{COLUMN}">政府信息公开年报</a>').encode())
         return out
 
     # --- pages --------------------------------------------------------------------------------
-    def list_page(self, entries: list[Entry], page: int, total: int) -> str:
+    def list_path(self, column: str, index: int) -> str:
+        return COLUMN + ("index.html" if index == 0 else f"index_{index + 1}.html")
+
+    def list_page(self, column: str, entries: list[Entry], index: int, total: int) -> str:
+        page = index + 1
         items = []
         for e in entries:
             href = "./" + e.url.split(COLUMN, 1)[1] if COLUMN in e.url else e.url
@@ -97,19 +87,14 @@ class HunanPortal(Site):
                  f'<span>{page}/{total}</span> <a href="{nxt}">下一页</a> <a href="{last}">尾页</a></div>')
         body = (f'<div class="crumb">当前位置：<a href="/">首页</a> &gt; <a href="/hnszf/xxgk/">政府信息公开</a> '
                 f'&gt; {COLUMN_NAME}</div>\n<div class="list"><ul>\n' + "\n".join(items) + f"\n</ul>\n{pager}</div>")
-        return _chrome(f"{COLUMN_NAME}_{SITE_NAME}", body, meta_tags({
-            "SiteName": SITE_NAME, "SiteDomain": HOST, "SiteIDCode": "4300000063", "ColumnName": COLUMN_NAME}))
+        return self.chrome(f"{COLUMN_NAME}_{SITE_NAME}", body, self.site_meta(COLUMN_NAME))
 
-    def detail(self, r: Report) -> Resource:
-        metas = ""
-        if int(r.published[:4]) >= 2019:
-            metas = meta_tags({"SiteName": SITE_NAME, "SiteDomain": HOST, "SiteIDCode": "4300000063",
-                               "ColumnName": COLUMN_NAME, "ArticleTitle": r.title, "PubDate": minute(r.published),
-                               "ContentSource": r.agency_name, "Keywords": "政府信息公开,年度报告",
-                               "Description": r.title})
+    def detail_html(self, r: Report) -> tuple[str, str, str]:
+        metas = self.detail_meta(r, COLUMN_NAME, r.agency_name,
+                                 {"Keywords": "政府信息公开,年度报告", "Description": r.title})
         line = " ".join(x for x in (f"索引号:{r.index_no}" if r.index_no else "", "公开方式:政府网站",
                                     f"发文日期:{r.published}") if x)
-        body = self.body_with_attachments(r, relative_to=r.url.rsplit("/", 1)[0] + "/")
+        body = self.body_with_attachments(r, relative_to=self.page_dir(r))
         main = f"""<div class="main_con">
 <h1 class="sp_title">{esc(r.title)}</h1>
 <div class="sp_time"><span>{esc(line)}</span></div>
@@ -122,22 +107,16 @@ class HunanPortal(Site):
 <div class="share">分享到：<a href="http://service.weibo.com/share/share.php?url={esc(r.url)}" target="_blank">新浪微博</a></div>
 <div class="count">访问量：<span id="visitcount"></span><script>document.getElementById("visitcount").innerHTML = "{7000000 + r.doc_id % 999983}";</script></div>
 </div>"""
-        data, ctype = self.encode_page(_chrome(f"{r.title}_{COLUMN_NAME}_{SITE_NAME}", main, metas), r)
-        return Resource(data, ctype, mtime=epoch(r.published))
+        return f"{r.title}_{COLUMN_NAME}_{SITE_NAME}", main, metas
 
-    def notice_page(self, n: Notice) -> Resource:
+    def notice_html(self, n: Notice) -> tuple[str, str]:
         main = (f'<div class="main_con"><h1 class="sp_title">{esc(n.title)}</h1>'
                 f'<div class="sp_time"><span>公开方式:政府网站 发文日期:{n.published}</span></div>'
                 f'<div class="main_con_zw"><div class="TRS_PreAppend">{n.body_html}</div></div></div>')
-        return Resource(_chrome(f"{n.title}_{SITE_NAME}", main).encode("utf-8"), mtime=epoch(n.published))
+        return f"{n.title}_{SITE_NAME}", main
 
-
-def _path(url: str) -> str:
-    return "/" + url.split("/", 3)[3]
-
-
-def _chrome(title: str, main: str, metas: str = "") -> str:
-    return f"""<!DOCTYPE html>
+    def chrome(self, title: str, main: str, metas: str = "") -> str:
+        return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head>
 <meta charset="utf-8">
 <meta http-equiv="X-UA-Compatible" content="IE=edge">
@@ -149,6 +128,6 @@ def _chrome(title: str, main: str, metas: str = "") -> str:
 <form action="/search/search.jsp" method="get"><input name="q"><a href="/search/search.jsp?q=年报">搜索</a></form></div>
 {main}
 <div class="footer"><a href="http://www.gov.cn/" target="_blank">中国政府网</a> | <a href="/hnszf/wzdt/">网站地图</a>
-<p>主办：湖南省人民政府办公厅　网站标识码：4300000063</p>
+<p>主办：湖南省人民政府办公厅　网站标识码：{self.site_code}</p>
 <script src="/hnszf/js/count.js"></script></div>
 </body></html>"""

@@ -11,7 +11,7 @@ zjt.xizang.gov.cn (off-domain). Hostility: one soft-404 item in a year column.
 from __future__ import annotations
 
 from replica.model import Notice, Report
-from replica.sites.base import Entry, Resource, Site, day, epoch, esc, meta_tags, minute, soft_404_page
+from replica.sites.base import Entry, Resource, Site, day, esc, soft_404_page, url_path
 
 HOST = "www.xizang.gov.cn"
 ROOT = "/zwgk/xxgk_424/xxgknb/"
@@ -24,6 +24,8 @@ class XizangPortal(Site):
     hosts = (HOST,)
     agency_prefixes = ("xizang_",)
     page_size = 10
+    site_name = SITE_NAME
+    site_code = "5400000010"
 
     @staticmethod
     def column(year: int) -> str:
@@ -39,39 +41,26 @@ class XizangPortal(Site):
         year = year or self.notice_year(notice)
         return f"http://{HOST}{self.column(year)}{notice.url_date[:6]}/t{notice.url_date}_{notice.doc_id}.html"
 
-    def attachment_url(self, report: Report, filename: str) -> str:
-        return report.url.rsplit("/", 1)[0] + "/" + filename
+    def column_of(self, item: Report | Notice) -> str:
+        """One sub-column per report year; a notice goes with the year before its publication."""
+        return str(item.year if isinstance(item, Report) else self.notice_year(item))
 
-    def render(self) -> dict:
+    def pad_column(self, column: str, entries: list[Entry]) -> list[Entry]:
+        year = int(column)
+        return self.pad(entries, f"xizang_{year}", lambda n: self.notice_url(n, year), column=column)
+
+    def extras(self, columns: dict[str, list[Entry]]) -> dict:
+        """A soft-404 item in the oldest year column (2013 where there is one); the year index page."""
         out: dict = {}
-        by_year: dict[int, list[Entry]] = {}
-        for r in self.reports:
-            by_year.setdefault(r.year, []).append(Entry(r.title, r.url, r.published, item=r, seq=self.seq(r)))
-            out[(HOST, _path(r.url))] = self.detail(r)
-            out.update(self.attachment_resources(r))
-        for n in self.notices:
-            y = self.notice_year(n)
-            by_year.setdefault(y, []).append(Entry(n.title, self.notice_url(n), n.published, item=n, seq=self.seq(n)))
-        soft_year = 2013 if 2013 in by_year else min(by_year, default=2013)
+        years = [int(c) for c in columns]
+        soft_year = 2013 if 2013 in years else min(years, default=2013)
         soft = f"http://{HOST}{self.column(soft_year)}201404/t20140410_1101.html"
-        by_year.setdefault(soft_year, []).append(
-            Entry(f"西藏自治区住房和城乡建设厅{soft_year}年政府信息公开工作年度报告", soft, f"{soft_year + 1}-04-10 10:00:00"))
-        out[(HOST, _path(soft))] = Resource(soft_404_page(SITE_NAME), validators=False)
+        title = f"西藏自治区住房和城乡建设厅{soft_year}年政府信息公开工作年度报告"
+        columns.setdefault(str(soft_year), []).append(Entry(title, soft, f"{soft_year + 1}-04-10 10:00:00"))
+        out[(HOST, url_path(soft))] = Resource(soft_404_page(SITE_NAME), validators=False)
         self.specials["soft_404"] = [soft]
         self.specials["offsite"] = ["http://www.gov.cn/", DEPT_SITE + "/"]
-        for year, entries in by_year.items():
-            entries = self.pad(entries, f"xizang_{year}", lambda n, y=year: self.notice_url(n, y), column=str(year))
-            for e in entries:
-                if isinstance(e.item, Notice):
-                    out[(HOST, _path(e.url))] = self.notice_page(e.item)
-            entries = self.sort_entries(entries)
-            pages = [entries[i:i + self.page_size] for i in range(0, len(entries), self.page_size)]
-            for i, chunk in enumerate(pages):
-                name = "index.html" if i == 0 else f"index_{i}.html"
-                out[(HOST, self.column(year) + name)] = Resource(
-                    self.list_page(year, chunk, i, len(pages)).encode("utf-8"),
-                    mtime=max(epoch(e.published) for e in chunk))
-        years = sorted(by_year, reverse=True)
+        years = sorted((int(c) for c in columns), reverse=True)
         out[(HOST, ROOT + "index.html")] = Resource(self.root_page(years).encode("utf-8"))
         return out
 
@@ -80,10 +69,13 @@ class XizangPortal(Site):
         items = "\n".join(f'<li><a href="./{y}nb/">{y}年度政府信息公开工作年度报告</a></li>' for y in years)
         main = (f'<div class="crumb">当前位置：<a href="/">首页</a> &gt; <a href="/zwgk/">政务公开</a> &gt; 政府信息公开年报'
                 f'</div>\n<div class="nb-years"><ul>\n{items}\n</ul></div>')
-        return _chrome(f"政府信息公开年报_{SITE_NAME}", main, meta_tags({
-            "SiteName": SITE_NAME, "SiteDomain": HOST, "SiteIDCode": "5400000010", "ColumnName": "政府信息公开年报"}))
+        return self.chrome(f"政府信息公开年报_{SITE_NAME}", main, self.site_meta("政府信息公开年报"))
 
-    def list_page(self, year: int, entries: list[Entry], current: int, total: int) -> str:
+    def list_path(self, column: str, index: int) -> str:
+        return self.column(int(column)) + ("index.html" if index == 0 else f"index_{index}.html")
+
+    def list_page(self, column: str, entries: list[Entry], current: int, total: int) -> str:
+        year = int(column)
         items = "\n".join(f'<li><a href="./{esc(e.url.split(self.column(year), 1)[1])}" target="_blank" '
                           f'title="{esc(e.title)}">{esc(e.title)}</a><span>{day(e.published)}</span></li>'
                           for e in entries)
@@ -98,20 +90,15 @@ function createPageHTML(n, c, name, ext) {{ if (n <= 1) return; var h = "";
  document.write(h); }}
 createPageHTML({total}, {current}, "index", "html");
 </script></div></div>"""
-        return _chrome(f"{year}年_{SITE_NAME}", main, meta_tags({
-            "SiteName": SITE_NAME, "SiteDomain": HOST, "SiteIDCode": "5400000010", "ColumnName": f"{year}nb"}))
+        return self.chrome(f"{year}年_{SITE_NAME}", main, self.site_meta(f"{year}nb"))
 
-    def detail(self, r: Report) -> Resource:
-        metas = ""
-        if int(r.published[:4]) >= 2019:
-            metas = meta_tags({"SiteName": SITE_NAME, "SiteDomain": HOST, "SiteIDCode": "5400000010",
-                               "ColumnName": f"{r.year}nb", "ArticleTitle": r.title, "PubDate": minute(r.published),
-                               "ContentSource": r.publisher or r.agency_name})
+    def detail_html(self, r: Report) -> tuple[str, str, str]:
+        metas = self.detail_meta(r, f"{r.year}nb", r.publisher or r.agency_name)
         dept = ""
         if r.agency == "xizang_zjt" and r.published[:7] >= "2020-11":
             dept = (f'<p class="ly">本报告同时在<a href="{DEPT_SITE}/xxgk/ndbg/" target="_blank">'
                     f'西藏自治区住房和城乡建设厅网站</a>发布。</p>')
-        body = self.body_with_attachments(r, relative_to=r.url.rsplit("/", 1)[0] + "/")
+        body = self.body_with_attachments(r, relative_to=self.page_dir(r))
         main = f"""<div class="xxgk-info"><table class="table_xxgk" width="100%" border="1" cellspacing="0">
 <tr><td class="td1">标 题</td><td colspan="3">{esc(r.title)}</td></tr>
 <tr><td class="td1">索引号</td><td>{esc(r.index_no or "")}</td><td class="td1">文 号</td><td>{esc(r.doc_no or "")}</td></tr>
@@ -121,21 +108,15 @@ createPageHTML({total}, {current}, "index", "html");
 <div class="article-content"><div class="TRS_Editor">
 {body}
 </div>{dept}</div>"""
-        data, ctype = self.encode_page(_chrome(f"{r.title}_{SITE_NAME}", main, metas), r)
-        return Resource(data, ctype, mtime=epoch(r.published))
+        return f"{r.title}_{SITE_NAME}", main, metas
 
-    def notice_page(self, n: Notice) -> Resource:
+    def notice_html(self, n: Notice) -> tuple[str, str]:
         main = (f'<div class="toolbar">时间: {esc(n.published)}</div><h1>{esc(n.title)}</h1>'
                 f'<div class="article-content"><div class="TRS_Editor">{n.body_html}</div></div>')
-        return Resource(_chrome(f"{n.title}_{SITE_NAME}", main).encode("utf-8"), mtime=epoch(n.published))
+        return f"{n.title}_{SITE_NAME}", main
 
-
-def _path(url: str) -> str:
-    return "/" + url.split("/", 3)[3]
-
-
-def _chrome(title: str, main: str, metas: str = "") -> str:
-    return f"""<!DOCTYPE html>
+    def chrome(self, title: str, main: str, metas: str = "") -> str:
+        return f"""<!DOCTYPE html>
 <html><head>
 <meta charset="utf-8">
 <title>{esc(title)}</title>
@@ -144,5 +125,5 @@ def _chrome(title: str, main: str, metas: str = "") -> str:
 <div class="header"><a href="/">{SITE_NAME}</a></div>
 {main}
 <div class="footer"><a href="http://www.gov.cn/" target="_blank">中国政府网</a>
-<p>主办：西藏自治区人民政府办公厅　网站标识码：5400000010</p></div>
+<p>主办：西藏自治区人民政府办公厅　网站标识码：{self.site_code}</p></div>
 </body></html>"""
