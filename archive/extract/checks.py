@@ -104,26 +104,35 @@ def summary_from_tables(stats: list[Stat], template: int | None) -> dict[str, fl
            if s.table == "indicator" and s.col == "value" and s.value is not None}
     out: dict[str, float | None] = {k: None for k in HEADLINE_KEYS}
 
+    def total(row: str) -> float | None:
+        """The row's 总计; where that cell is blank but applicant columns are printed, their sum."""
+        v = t3.get((row, "total"))
+        return v if v is not None else _sum([t3.get((row, c)) for c in T3_APPLICANT_COLS])
+
     def rows_total(prefix: str) -> float | None:
-        return _sum([v for (r, c), v in t3.items() if c == "total" and r.startswith(prefix + ".")])
+        return _sum([total(r) for r in {r for (r, _) in t3} if r.startswith(prefix + ".")])
+
+    def t4_total(row: str) -> float | None:
+        v = t4.get((row, "total"))
+        return v if v is not None else _sum([t4.get((row, o)) for o in T4_OUTCOMES])
 
     if t3:
-        out["applications_new"] = t3.get(("new", "total"))
-        out["applications_carried_over"] = t3.get(("carried_over", "total"))
-        out["granted"] = t3.get(("granted", "total"))
-        out["partially_granted"] = t3.get(("partial", "total"))
+        out["applications_new"] = total("new")
+        out["applications_carried_over"] = total("carried_over")
+        out["granted"] = total("granted")
+        out["partially_granted"] = total("partial")
         out["refused"] = rows_total("refused")
         out["unable_to_provide"] = rows_total("unable")
         out["not_processed"] = rows_total("not_processed")
         other_split = rows_total("other")
-        out["other_handling"] = other_split if other_split is not None else t3.get(("other", "total"))
-        out["handled_total"] = t3.get(("total", "total"))
-        out["carried_forward"] = t3.get(("carried_forward", "total"))
+        out["other_handling"] = other_split if other_split is not None else total("other")
+        out["handled_total"] = total("total")
+        out["carried_forward"] = total("carried_forward")
     if t4:
-        out["review_total"] = t4.get(("review", "total"))
-        direct, after = t4.get(("litigation_direct", "total")), t4.get(("litigation_after_review", "total"))
-        if direct is not None and after is not None:
-            out["litigation_total"] = direct + after
+        out["review_total"] = t4_total("review")
+        direct, after = t4_total("litigation_direct"), t4_total("litigation_after_review")
+        if direct is not None or after is not None:   # a blank 复议后起诉 block is none of them
+            out["litigation_total"] = (direct or 0) + (after or 0)
     for key in HEADLINE_KEYS:
         if out[key] is None and key in ind:
             value, unit = ind[key]

@@ -114,11 +114,49 @@ def rows_grid(rows: list[list[str | None]], name: str, aligned: bool = True,
 _PIPE = re.compile(r"[|｜]")
 
 
+def _pipe_cells(line: str) -> list[str]:
+    cells = [c.strip() for c in _PIPE.split(line)]
+    while cells and not cells[0]:
+        cells.pop(0)
+    while cells and not cells[-1]:
+        cells.pop()
+    return cells
+
+
+def _classify(text: str) -> list[tuple[int, str, list[str] | None]]:
+    """(line number, line, cells or None) of each non-empty line. A run of `|` lines that mostly hold
+    one cell each (a table flattened one cell per line, `X |`, with `|` or `|||` filler lines) is
+    read as plain lines, one cell each, like a table flattened without any `|`."""
+    items = [(n, line, _pipe_cells(line) if _PIPE.search(line) else None)
+             for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    out: list[tuple[int, str, list[str] | None]] = []
+    i = 0
+    while i < len(items):
+        if items[i][2] is None:
+            out.append(items[i])
+            i += 1
+            continue
+        j = i
+        while j < len(items) and items[j][2] is not None:
+            j += 1
+        run = items[i:j]
+        narrow = sum(1 for _, _, cells in run if sum(1 for c in cells if c) <= 1)
+        if len(run) >= 4 and narrow >= 0.7 * len(run):
+            for n, _, cells in run:
+                cell = next((c for c in cells if c), None)
+                if cell:
+                    out.append((n, cell, None))
+        else:
+            out.extend(run)
+        i = j
+    return out
+
+
 def text_grids(text: str, name: str = "text") -> list[Grid]:
     """Grids from text, in document order: each run of `|`-separated lines becomes one grid (a
     row per line); the lines between them are one cell each (see cell_lines_grid). All unaligned."""
     grids: list[Grid] = []
-    pipes: list[tuple[int, str]] = []
+    pipes: list[tuple[int, list[str]]] = []
     singles: list[tuple[int, str]] = []
 
     def flush():
@@ -126,28 +164,38 @@ def text_grids(text: str, name: str = "text") -> list[Grid]:
             grids.append(cell_lines_grid(singles, name))
             singles.clear()
         if pipes:
-            rows = []
-            for _, line in pipes:
-                cells = [c.strip() for c in _PIPE.split(line)]
-                while cells and not cells[0]:
-                    cells.pop(0)
-                while cells and not cells[-1]:
-                    cells.pop()
-                rows.append(cells)
-            grids.append(rows_grid(rows, name, aligned=False, lines=[n for n, _ in pipes]))
+            grids.append(rows_grid([cells for _, cells in pipes], name, aligned=False,
+                                   lines=[n for n, _ in pipes]))
             pipes.clear()
 
-    for n, line in enumerate(text.splitlines(), 1):
-        if _PIPE.search(line):
+    for n, line, cells in _classify(text):
+        if cells is not None:
             if singles:
                 flush()
-            pipes.append((n, line))
-        elif line.strip():
+            pipes.append((n, cells))
+        else:
             if pipes:
                 flush()
             singles.append((n, line))
     flush()
     return grids
+
+
+_SPACE = re.compile(r"[ \t\u3000\xa0]+")
+
+
+def _split_figures(raw: str) -> list[str]:
+    """A line holding a label and then figures separated by spaces (PDF text, tab-separated
+    exports): `四、结转下年度继续办理 0 0 0 0 0 0 0` -> the label, then each figure. A line with
+    fewer than two trailing figures is one cell."""
+    tokens = _SPACE.split(raw.strip())
+    k = len(tokens)
+    while k > 0 and tokens[k - 1] and parse_value(norm(tokens[k - 1]))[0]:
+        k -= 1
+    if len(tokens) - k < 2:
+        return [raw]
+    label = " ".join(tokens[:k])
+    return ([label] if label else []) + tokens[k:]
 
 
 def cell_lines_grid(lines: list[tuple[int, str]], name: str = "text") -> Grid:
@@ -158,7 +206,7 @@ def cell_lines_grid(lines: list[tuple[int, str]], name: str = "text") -> Grid:
     labels: list[str] = []
     values: list[str] = []
     first = 0
-    for n, raw in lines:
+    for n, raw in ((n, part) for n, line in lines for part in _split_figures(line)):
         t = norm(raw)
         if not t:
             continue

@@ -67,34 +67,50 @@ _APPLY = r"(?:依申请公开|信息公开申请|政府信息公开申请|公开
 _NEG = r"(?:没有|未(?!经)|无(?!法)|暂无|不存在)"
 _CHANNEL = re.compile(r"档案馆|图书馆|查阅|提供|报送|微信|微博|公众号|报刊|广播|电视|新闻|访问量|点击量|浏览量")
 _NOT_APPLICATIONS = re.compile(r"人大|政协|建议|提案|信箱|信访|咨询|投诉|举报|热线|留言|12345|来电")
+# a document category: 主动公开规章13件 counts one kind of document, not everything disclosed
+_CATEGORY = r"(?:规章|规范性|文件|档案|任免|解读|预算|决算|动态|公告|通知|目录)"
+# 予以公开及部分公开258件: one figure for two outcomes, neither of them
+_COMBINED = re.compile(r"公开(?:及|或|和|与|、)部分公开|部分公开(?:及|或|和|与|、)(?:予以|同意)?公开")
 _REVIEW_BODY = re.compile(r"复议机关|作为复议|复议机构")
 _FEE_CONTEXT = re.compile(r"公开|申请|检索|复制|邮寄|信息处理费|减免")
 _FEE_VETO = re.compile(r"行政事业性收费|考务|收费项目|收费标准|收费依据|收费公示|收费信息|逾期|缴纳")
 
 RULES: list[Rule] = [
     # proactive disclosure: the year's total, not a channel's or a category's count
-    _r("proactive_total", rf"主动(?:公开|发布)[^,;。\d]{{0,16}}?(?:共|总计|合计|累计)?计?{NUM}{COUNT_UNIT}",
-       veto=_CHANNEL),
-    _r("proactive_total", rf"^(?:全年|今年|本年度?|年内|年度)?(?:共|累计|总计)?(?:主动)?(?:发布|公开)"
-                          rf"(?:各类|政府|政务|各项)*信息(?:共|总计)?{NUM}\s*(?P<unit>条|件)",
+    _r("proactive_total", rf"主动(?:公开|发布)(?![^,;。\d]{{0,16}}?{_CATEGORY})[^,;。\d]{{0,16}}?"
+                          rf"(?:共|总计|合计|累计)?计?{NUM}{COUNT_UNIT}", veto=_CHANNEL),
+    _r("proactive_total", rf"^(?:全年|今年|本年度?|年内|年度)?(?:共|累计|总计)?"
+                          rf"(?:主动)?(?:发布|公开)(?:各类|政府|政务|各项)*信息(?:共|总计)?{NUM}\s*(?P<unit>条|件)",
        section=re.compile(r"主动公开"), veto=_CHANNEL),
     _r("proactive_total", rf"^(?:全年|今年|本年度?|年内)(?:共|累计)?(?:发布|公开)(?:各类|政府|政务|各项)*信息"
                           rf"(?:共|总计)?{NUM}\s*(?P<unit>条)"),
 
     # applications received
     _r("applications_new", rf"{_NEG}(?:收到|受理|接到|发生)[^,;。\d]{{0,12}}?{_APPLY}", zero=True),
+    _r("applications_new", rf"(?:没有|无|未发生)(?:发生)?{_APPLY}(?:信息)?的?(?:情况|事项|件)", zero=True),
     _r("applications_new", rf"(?:受理|收到|接到|接收|办理)[^,;。\d]{{0,20}}?{_APPLY}[^,;。\d]{{0,12}}?"
                            rf"(?:共|总计|合计)?计?{NUM}{COUNT_UNIT}", veto=_NOT_APPLICATIONS),
+    _r("applications_new", rf"(?:受理|收到|接到|接收)了?(?:各类)?{NUM}\s*(?P<unit>件|份|条|个)[^,;。\d]{{0,4}}?"
+                           rf"{_APPLY}", veto=_NOT_APPLICATIONS),
     _r("applications_new", rf"{_APPLY}(?:政府信息)?(?:的)?(?:数量|总数|件数)[^,;。\d]{{0,4}}(?:为|共|计)+"
                            rf"{NUM}{COUNT_UNIT}", veto=_NOT_APPLICATIONS),
 
+    # applications carried over from last year / into next year
+    _r("applications_carried_over", rf"上一?年度?结转[^,;。\d]{{0,16}}?{NUM}{COUNT_UNIT}"),
+    _r("carried_forward", rf"(?:没有|无|未)[^,;。\d]{{0,4}}?(?:下一?年度?结转|结转(?:至|到)?下一?年)", zero=True),
+    _r("carried_forward", rf"结转(?:至|到)?下一?年度?(?:继续办理)?[^,;。\d]{{0,6}}?{NUM}{COUNT_UNIT}"),
+
     # outcomes
-    _r("granted", rf"(?<![不])同意公开[^,;。、\d]{{0,8}}?{NUM}{COUNT_UNIT}"),
-    _r("granted", rf"(?<!部分)(?<!不)予以公开[^,;。、\d]{{0,6}}?{NUM}{COUNT_UNIT}"),
+    _r("granted", rf"(?<![不])同意公开[^,;。、\d]{{0,8}}?{NUM}{COUNT_UNIT}", veto=_COMBINED),
+    _r("granted", rf"(?<!部分)(?<!不)予以公开[^,;。、\d]{{0,6}}?{NUM}{COUNT_UNIT}", veto=_COMBINED),
     _r("partially_granted", rf"{_NEG}[^,;。\d]{{0,4}}?(?:同意)?部分公开", zero=True),
-    _r("partially_granted", rf"(?:同意)?部分(?:予以)?公开[^,;。\d]{{0,8}}?{NUM}{COUNT_UNIT}"),
+    _r("partially_granted", rf"(?:同意)?部分(?:予以)?公开[^,;。\d]{{0,8}}?{NUM}{COUNT_UNIT}", veto=_COMBINED),
     _r("refused", rf"{_NEG}[^,;。\d]{{0,10}}?(?:不予公开|不同意公开)", zero=True),
     _r("refused", rf"(?:不予公开|不同意公开)[^,;。\d]{{0,8}}?{NUM}{COUNT_UNIT}"),
+
+    _r("unable_to_provide", rf"无法提供[^,;。、\d]{{0,6}}?{NUM}{COUNT_UNIT}"),
+    _r("not_processed", rf"不予处理[^,;。、\d]{{0,6}}?{NUM}{COUNT_UNIT}"),
+    _r("other_handling", rf"其他(?:方式)?处理[^,;。、\d]{{0,6}}?{NUM}{COUNT_UNIT}"),
 
     # reviews and lawsuits about the agency's own disclosure answers
     _r("review_total", rf"行政复议[^;。]{{0,30}}?信息公开类?(?:案件)?(?:有|共)?{NUM}\s*(?P<unit>件|起|宗)",
@@ -115,28 +131,35 @@ RULES: list[Rule] = [
        require=_FEE_CONTEXT, veto=_FEE_VETO, factor_by_unit={"万元": 10000}),
     _r("disclosure_fees_yuan", rf"信息处理费[^,;。\d]{{0,10}}?{NUM}\s*(?P<unit>万元|元)",
        factor_by_unit={"万元": 10000}),
-    _r("disclosure_fees_yuan", rf"{_NEG}(?:收取|收|涉及|产生|发生)[^,;。\d]{{0,8}}?(?:任何)?(?:费用|收费|费|信息处理费)",
+    _r("disclosure_fees_yuan", rf"{_NEG}(?:向[^,;。\d]{{1,12}}?)?(?:收取|收|涉及|产生|发生)[^,;。\d]{{0,14}}?(?:任何)?"
+                               rf"(?:费用|收费|费|信息处理费)", zero=True, require=_FEE_CONTEXT, veto=_FEE_VETO),
+    _r("disclosure_fees_yuan", rf"{_NEG}[^,;。\d]{{0,10}}?收费(?:及|和|与)?(?:减免)?(?:的)?(?:情况|事项)",
        zero=True, require=_FEE_CONTEXT, veto=_FEE_VETO),
     _r("disclosure_fees_yuan", r"免费(?:公开|提供(?:政府)?信息)", zero=True),
 ]
 
+_CARRY = re.compile(r"上一?年度?结转")
 _SENTENCE_SPLIT = re.compile(r"(?<=[。;!?])|\n")
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|第[一二三四五六七八九十]+(?:部分|章))")
+_SUBHEADING = re.compile(r"^(?:\([一二三四五六七八九十]+\)|\d{1,2}[、.](?!\d))")
 
 
 def sentences(text: str):
-    """(sentence, current top-level heading) pairs."""
-    heading = ""
+    """(sentence, enclosing headings) pairs: the current top-level heading (一、) and the current
+    sub-heading ((一) / 1、) under it, joined."""
+    heading = sub = ""
     for line in text.split("\n"):
         line = line.strip()
         if not line:
             continue
         if _HEADING.match(line) and len(line) < 60:
-            heading = line
+            heading, sub = line, ""
+        elif _SUBHEADING.match(line):
+            sub = line[:30]
         for s in _SENTENCE_SPLIT.split(line):
             s = s.strip()
             if s:
-                yield s, heading
+                yield s, f"{heading} {sub}"
 
 
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
@@ -161,6 +184,8 @@ TRIGGERS = {
     "proactive_total": ("公开", "发布"), "applications_new": ("申请",), "granted": ("同意公开", "予以公开"),
     "partially_granted": ("部分",), "refused": ("不予公开", "不同意公开"), "review_total": ("复议",),
     "litigation_total": ("诉讼",), "disclosure_fees_yuan": ("费",),
+    "applications_carried_over": ("结转",), "carried_forward": ("结转",), "unable_to_provide": ("无法提供",),
+    "not_processed": ("不予处理",), "other_handling": ("其他处理", "其他方式处理"),
 }
 
 
@@ -175,7 +200,7 @@ def _match(rule: Rule, sentence: str, heading: str, year: int | None = None):
             span = m.group(0)
             if rule.veto is not None and rule.veto.search(piece):  # the whole clause / sentence
                 continue
-            if _COMPARISON.search(span) or _other_year(piece[:m.end()], year):
+            if _COMPARISON.search(_CARRY.sub("", span)) or _other_year(piece[:m.end()], year):
                 continue
             if rule.zero:
                 return 0.0, None, span

@@ -38,7 +38,8 @@ def cue(part: str) -> str | None:
     c = L.core(part)
     if c in ("申请人情况", "自然人") or "收到和处理政府信息公开申请" in c:
         return "t3"
-    if c in ("行政复议", "行政诉讼") or "行政复议、行政诉讼" in c or "公开行政复议" in c:
+    if c in ("行政复议", "行政诉讼") or "行政复议、行政诉讼" in c or "公开行政复议" in c \
+            or re.fullmatch(r"行政复议、?行政诉讼", c):
         return "t4"
     if c == "信息内容" or c.startswith("第二十条") or "主动公开政府信息情况" in c:
         return "t2"
@@ -242,6 +243,15 @@ class _Mapper:
         vals = self.values_after(row, last_label, keep_empty=True)
         while vals and not vals[-1][1].text and len(vals) > len(T3_COLS):
             vals.pop()
+        filled = [(c, cell) for c, cell in vals if cell.text]
+        if len(vals) < len(T3_COLS) and len(filled) == 1 and not g.aligned:
+            # flattened text keeps one figure where the page merged the row's cells (0 across
+            # the row) or printed only the total: read it as the total
+            (c, cell), = filled
+            _, v, u = L.parse_value(cell.text)
+            self.warnings.append(f"{g.source(r, 0)}: table 三 row {key}: one figure, read as the total")
+            self.emit("3", key, "total", v, f"{label} / {L.T3_COL_LABELS['total']}", u, g.source(r, c))
+            return
         if len(vals) < len(T3_COLS):
             self.warnings.append(f"{g.source(r, 0)}: table 三 row {key}: {len(vals)} values, expected 7")
             return
