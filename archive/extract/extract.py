@@ -115,7 +115,7 @@ def extract_document(data: bytes, *, url: str | None = None, content_type: str |
     found_checks = checks.run_checks(table_stats, template)
     summary, summary_rows = build_summary(checks.summary_from_tables(table_stats, template), prose)
     stats = table_stats + prose_stats(prose) + summary_rows
-    warnings = list(meta.pop("warnings"))
+    warnings = list(meta.pop("warnings")) + list(found.warnings)   # rows / pages the tables could not read
 
     return {
         **meta,

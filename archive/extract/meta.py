@@ -67,14 +67,14 @@ def slugs_for_host(host: str | None) -> list[str]:
 
 
 _ORG_SUFFIX = r"(?:厅|局|委员会|委|办公室|办|人民政府|政府|中心|院|署|所|站|处|部|馆|队|会)"
-_PLACE_START = re.compile(r"^[\u4e00-\u9fff]{2,12}?(?:省|市|自治区|自治州|县|区|州|盟|旗)")
+_PLACE_START = re.compile(r"^(?:[\u4e00-\u9fff]{2,12}?(?:省|市|自治区|自治州|区|州|盟|旗)|[\u4e00-\u9fff]{1,12}?县)")
 
 
 def is_full_name(name: str) -> bool:
     """Looks like a full agency name (starts with a place, ends like an organisation), not a short form
     such as 市住建委 / 自治区住建厅."""
     c = canon_name(name)
-    return (6 <= len(c) <= 40 and bool(_PLACE_START.match(c)) and bool(re.search(_ORG_SUFFIX + "$", c))
+    return (5 <= len(c) <= 40 and bool(_PLACE_START.match(c)) and bool(re.search(_ORG_SUFFIX + "$", c))
             and not re.match(r"^(?:省|市|区|县|自治区|州)", c))
 
 
@@ -194,12 +194,15 @@ def looks_like_report_title(s: str | None) -> bool:
     return bool(s) and len(s) <= 90 and bool(_REPORT_TITLE.search(s))
 
 
+_BREADCRUMB = re.compile(r"当前位置|所在位置|>|»")
+
+
 def find_title(doc: Document) -> str | None:
     head = {k: normalise(v) for k, v in doc.head.items()}
     for key in ("articletitle", "title", "dc.title", "og:title"):
         if head.get(key) and looks_like_report_title(head[key]):
             return head[key].strip()
-    v = labelled(doc.page_text, "标题", short=True)
+    v = labelled(doc.page_text, "标题", "名称", short=True)
     if looks_like_report_title(v):
         return v
     if doc.root is not None:
@@ -213,12 +216,24 @@ def find_title(doc: Document) -> str | None:
                 return part.strip()
     lines = doc.page_text.split("\n")[:60]
     for i, line in enumerate(lines):
-        if looks_like_report_title(line) and not line.startswith(("根据", "按照", "现将", "本报告")):
+        if _BREADCRUMB.search(line):
+            continue
+        line = re.sub(r"^\s*(?:标\s*题|名\s*称)\s*[::]?\s*", "", line)
+        if looks_like_report_title(line) and not line.startswith(("根据", "按照", "现将", "现公布", "本报告")):
             # a title printed on two lines: the organisation, then 「2023年政府信息公开工作年度报告」
             if i and title_org(line) is None and re.match(r"\s*(?:19|20)\d{2}", line) \
                     and len(lines[i - 1]) <= 30 and re.search(_ORG_SUFFIX + "$", lines[i - 1].strip()):
                 return lines[i - 1].strip() + line.strip()
+            # 「宿州市人民政府2016年」 over 「政府信息公开工作年度报告」
+            if i and title_org(line) is None and not re.search(r"(?:19|20)\d{2}", line) \
+                    and len(lines[i - 1].strip()) <= 30 and re.search(r"(?:19|20)\d{2}\s*年度?$", lines[i - 1].strip()):
+                return lines[i - 1].strip() + line.strip()
             return line.strip()
+        # 「道县文广新局2013年度信息公开工作」 over 「年度报告」
+        if i and re.fullmatch(r"\s*(?:工作)?(?:年度)?(?:报告|年报)\s*", line) and len(lines[i - 1].strip()) <= 40:
+            joined = lines[i - 1].strip() + line.strip()
+            if looks_like_report_title(joined):
+                return joined
     return None
 
 
@@ -271,18 +286,62 @@ def signature_name(text: str) -> str | None:
 
 
 _TITLE_ORG = [
-    re.compile(r"^(?P<org>[\u4e00-\u9fff()]{4,40}?)\s*(?:关于)?\s*(?:19|20)\d{2}\s*年"),
+    re.compile(r"(?:^|[\s\-_|—:])(?P<org>[\u4e00-\u9fff()]{2,40}?)\s*(?:关于)?\s*(?:19|20)\d{2}\s*年"),
     re.compile(r"(?:19|20)\d{2}\s*年度?\s*(?P<org>[\u4e00-\u9fff()]{4,40}?)\s*(?:政府信息公开|政务公开|信息公开)"),
 ]
 
 
+_PLACE_ONLY = re.compile(r"^[\u4e00-\u9fff]{1,16}(?:省|市|自治区|自治州|县|区|盟|旗)$")
+
+
 def title_org(title: str | None) -> str | None:
+    """The organisation a title names: 「X2018年度…」 or 「2018年X政府信息公开…」. A bare place
+    (「2022年上海市政府信息公开…」, 「福州市晋安区2016年…」) stands for its people's government."""
     if not title:
         return None
     for rx in _TITLE_ORG:
         m = rx.search(title)
-        if m and re.search(_ORG_SUFFIX + "$", m.group("org")):
-            return m.group("org")
+        if not m:
+            continue
+        org = re.sub(r"(?<=[省市县区州旗])政府$", "人民政府", m.group("org"))
+        org = re.sub(r"^(?:现公布|现将|特?向社会公布|公布)", "", org)
+        if re.search(_ORG_SUFFIX + "$", org):
+            return org
+        if _PLACE_ONLY.match(org) and not re.match(r"^(?:省|市|区|县|自治区|州)", org) and len(org) >= 3:
+            return org + "人民政府"
+    return None
+
+
+# The introduction names the agency: 「现公布X2021年…」, 「由X编制」, 「X根据…编制本报告」, and last
+# 「请与X联系」 (the office to contact; a 科/股 inside it is cut off).
+_NAME = r"(?P<org>[\u4e00-\u9fff()]{3,40}?)"
+_INTRO_ORG = [
+    re.compile(rf"(?:现公布|现将|向社会公布|特向社会公布){_NAME}\s*(?:19|20)\d{{2}}\s*年"),
+    re.compile(rf"由{_NAME}(?P<all>汇总|综合)[^,。;]{{0,40}}?编制"),
+    re.compile(rf"由{_NAME}(?:编制|根据)"),
+    re.compile(rf"(?:^|[。\n,;]){_NAME}根据[^。]{{0,80}}?编制"),
+    re.compile(r"请与(?P<org>[\u4e00-\u9fff]{2,40}?(?:办公室|办公厅|政府|局|厅|委员会|委|中心|院|署|馆))"
+               r"(?:[\u4e00-\u9fff]{1,4}[科股])?(?:联系|\()"),
+]
+
+
+def intro_org(text: str) -> str | None:
+    """A full agency name the report's opening sentences give (see _INTRO_ORG), else None.
+    The government's own 信息公开办公室 / 领导小组 compiling it, or its office compiling the
+    whole government's report (汇总/综合), stand for the government."""
+    head = text[:2500]
+    for rx in _INTRO_ORG:
+        for m in rx.finditer(head):
+            org = m.group("org")
+            org = re.sub(r"^(?:本报告|本年报|本年度报告|报告|我单位|由|是)", "", org)
+            cut = re.sub(r"(?:信息公开|政务公开)[\u4e00-\u9fff]{0,12}$", "", org)
+            cut = re.sub(r"(?<=[省市县区州旗])政府$", "人民政府", cut)
+            if cut != org and cut.endswith("人民政府"):
+                org = cut
+            if m.groupdict().get("all") and org.endswith(("人民政府办公室", "人民政府办公厅")):
+                org = org[:-3]
+            if is_full_name(org):
+                return org
     return None
 
 
@@ -301,6 +360,10 @@ def extract_meta(doc: Document, url: str | None = None) -> dict:
     cands = [parse_date(head.get(k)) for k in ("pubdate", "publishdate", "firstpublishedtime")]
     cands += [parse_date(labelled(page, label)) for label in ("发布日期", "发布时间", "发文日期", "公开日期")]
     cands.append(parse_date(labelled(page, "时间", short=True)))
+    # a metadata block copied without its cell borders: 「发文日期 2018-02-26」
+    m = re.search(r"(?:发布日期|发布时间|发文日期|公开日期)[ \t\u3000]+((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})",
+                  page)
+    cands.append(parse_date(m.group(1)) if m else None)
     cands = [c for c in cands if c]
     pub = None
     if cands:
@@ -328,7 +391,8 @@ def extract_meta(doc: Document, url: str | None = None) -> dict:
     host = urlsplit(url).hostname if url else None
     host_slugs = slugs_for_host(host)
     full_text = page + "\n" + doc.text
-    explicit = [title_org(title), head.get("contentsource"), publisher, signature_name(doc.text)]
+    explicit = [title_org(title), head.get("contentsource"), publisher, signature_name(doc.text),
+                intro_org(doc.text)]
     agency = slug = None
     unresolved = None
     for name in filter(None, explicit):

@@ -99,6 +99,7 @@ RULES: list[Rule] = [
     _r("applications_carried_over", rf"上一?年度?结转[^,;。\d]{{0,16}}?{NUM}{COUNT_UNIT}"),
     _r("carried_forward", rf"(?:没有|无|未)[^,;。\d]{{0,4}}?(?:下一?年度?结转|结转(?:至|到)?下一?年)", zero=True),
     _r("carried_forward", rf"结转(?:至|到)?下一?年度?(?:继续办理)?[^,;。\d]{{0,6}}?{NUM}{COUNT_UNIT}"),
+    _r("carried_forward", rf"{NUM}{COUNT_UNIT}[^,;。\d]{{0,8}}?结转(?:至|到)?下一?年"),
 
     # outcomes
     _r("granted", rf"(?<![不])同意公开[^,;。、\d]{{0,8}}?{NUM}{COUNT_UNIT}", veto=_COMBINED),

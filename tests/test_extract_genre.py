@@ -1,0 +1,192 @@
+"""Layouts and phrasings met in real reports of many agencies (not our generator's), each reproduced
+by a short snippet written for this test (invented agencies and numbers); expected values by hand."""
+from __future__ import annotations
+
+import pytest
+
+from archive.extract import checks, tables
+from archive.extract.extract import extract_document
+from archive.extract.prose import prose_figures
+
+
+def _doc(text: str, name: str = "report.txt") -> dict:
+    return extract_document(text.encode("utf-8"), filename=name)
+
+
+def _t3(res, row: str, col: str = "total"):
+    return next((s.value for s in res.stats if s.table == "3" and s.row == row and s.col == col), None)
+
+
+# ---------------------------------------------------------------- tables flattened into text
+
+def test_one_cell_per_line_pipe_table():
+    """Pages copied cell by cell: each cell a line ending in ` |`, `|` or `|||` lines between rows."""
+    text = "\n".join([
+        "三、收到和处理政府信息公开申请情况", "|", "申请人情况 | |||", "|", "自然人 |", "法人或其他组织 |", "总计 |",
+        "|", "商业 企业 |", "科研 机构 |", "社会公益组织 |", "法律服务机构 |", "其他 |", "|",
+        "一、本年新收政府信息公开申请数量 |", "6 |", "1 |", "0 |", "0 |", "0 |", "0 |", "7 |", "||",
+        "|", "二、上年结转政府信息公开申请数量 |", "2 |", "0 |", "0 |", "0 |", "0 |", "0 |", "2 |", "||",
+    ])
+    res = tables.stats_from_text(text)
+    assert _t3(res, "new") == 7 and _t3(res, "new", "natural_person") == 6 and _t3(res, "new", "commercial") == 1
+    assert _t3(res, "carried_over") == 2
+
+
+def test_space_separated_rows_from_pdf_text():
+    """PDF text: a label and its figures on one line separated by spaces; table 四's header as words
+    on lines of their own and its 15 figures on one line."""
+    text = "\n".join([
+        "四、结转下年度继续办理 1 0 0 0 0 0 1",
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "行政复议 行政诉讼",
+        "未经复议直接起诉 复议后起诉",
+        "结果 结果 其他 尚未 总",
+        "维持 纠正 结果 审结 计 结果 结果 其他 尚未 总 结果 结果 其他 尚未 总",
+        "2 1 0 0 3 1 0 0 0 1 0 0 0 1 1",
+        "五、存在的主要问题及改进情况",
+    ])
+    res = tables.stats_from_text(text)
+    assert _t3(res, "carried_forward") == 1 and _t3(res, "carried_forward", "natural_person") == 1
+    t4 = {(s.row, s.col): s.value for s in res.stats if s.table == "4"}
+    assert t4[("review", "upheld")] == 2 and t4[("review", "total")] == 3
+    assert t4[("litigation_direct", "total")] == 1 and t4[("litigation_after_review", "pending")] == 1
+    summary = checks.summary_from_tables(res.stats, res.template)
+    assert summary["review_total"] == 3 and summary["litigation_total"] == 2
+
+
+def test_a_row_with_one_figure_is_its_total():
+    """Merged cells flattened: `一、本年新收…数量 | 0 | |||||` keeps one figure for the row."""
+    text = "\n".join([
+        "(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和) | 申请人情况 | ||||||",
+        "自然人 | 法人或其他组织 | 总计 | |||||",
+        "商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | ||",
+        "一、本年新收政府信息公开申请数量 | 0 | ||||||||",
+        "三、本年度办理结果 | (一)予以公开 | 0 | |||||||",
+    ])
+    res = tables.stats_from_text(text)
+    assert _t3(res, "new") == 0 and _t3(res, "granted") == 0
+    assert _t3(res, "new", "natural_person") is None
+    assert any("one figure" in w for w in res.warnings)
+
+
+def test_words_that_name_both_review_and_litigation_in_prose_do_not_start_a_table():
+    res = tables.stats_from_text("我单位未发生行政复议、行政诉讼案件。\n全年发布信息 12 30")
+    assert not [s for s in res.stats if s.table == "4"]
+
+
+# ---------------------------------------------------------------- blank 总计 cells
+
+_HEAD = ("<tr><td rowspan='2'>(本列数据的勾稽关系为…)</td><td colspan='7'>申请人情况</td></tr>"
+         "<tr><td>自然人</td><td>商业企业</td><td>科研机构</td><td>社会公益组织</td><td>法律服务机构</td>"
+         "<td>其他</td><td>总计</td></tr>")
+
+
+def _row(label, *cells):
+    return "<tr><td>" + label + "</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+
+
+def test_blank_total_column_is_the_sum_of_the_applicant_columns():
+    html = ("<html><body><p>2019年某市某局政府信息公开工作年度报告</p><table>" + _HEAD
+            + _row("一、本年新收政府信息公开申请数量", 20, 3, "", "", "", "", 23)
+            + _row("(一)予以公开", 9, 2, "", "", "", 1, "")
+            + _row("(三)不予公开 1.属于国家秘密", 4, "", "", "", "", "", "")
+            + _row("5.属于三类内部事务信息", 1, 1, "", "", "", "", "")
+            + _row("(六)其他处理", "", "", "", "", "", "", "")
+            + "</table><p>四、政府信息公开行政复议、行政诉讼情况</p><table>"
+            + "<tr><td colspan='5'>行政复议</td><td colspan='10'>行政诉讼</td></tr>"
+            + "<tr>" + "".join(f"<td rowspan='2'>{h}</td>" for h in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计"))
+            + "<td colspan='5'>未经复议直接起诉</td><td colspan='5'>复议后起诉</td></tr>"
+            + "<tr>" + "".join(f"<td>{h}</td>" for h in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计") * 2) + "</tr>"
+            + "<tr>" + "".join(f"<td>{v}</td>" for v in (3, "", "", 1, 4, 5, "", "", "", 5, "", "", "", "", "")) + "</tr>"
+            + "</table></body></html>")
+    r = extract_document(html.encode("utf-8"), filename="r.html")
+    s = r["summary"]
+    assert s["applications_new"] == 23      # printed total
+    assert s["granted"] == 12               # 9 + 2 + 1, the 总计 cell blank
+    assert s["refused"] == 6                # 4 + (1 + 1)
+    assert s["other_handling"] is None      # nothing printed at all
+    assert s["review_total"] == 4 and s["litigation_total"] == 5   # 复议后起诉 block blank
+
+
+# ---------------------------------------------------------------- prose phrasings
+
+@pytest.mark.parametrize("text, key, value", [
+    ("2016年度没有依申请公开信息的情况。", "applications_new", 0),
+    ("今年共收到5份政府信息公开申请,均已按时答复。", "applications_new", 5),
+    ("2016年度没有关于政府信息公开的收费及减免情况。", "disclosure_fees_yuan", 0),
+    ("本机关没有向申请人收取复制、邮寄、检索等任何费用。", "disclosure_fees_yuan", 0),
+    ("收到申请9件,上年度结转政府信息公开申请0件。", "applications_carried_over", 0),
+    ("办结8件,无下年度结转。", "carried_forward", 0),
+    ("另有3件结转下年度继续办理。", "carried_forward", 3),
+    ("其中予以公开4件,无法提供5件,不予处理2件,其他处理3件。", "unable_to_provide", 5),
+    ("其中予以公开4件,无法提供5件,不予处理2件,其他处理3件。", "not_processed", 2),
+    ("其中予以公开4件,无法提供5件,不予处理2件,其他处理3件。", "other_handling", 3),
+])
+def test_prose_phrasings(text, key, value):
+    got = prose_figures(text, 2016)
+    assert key in got and got[key].value == value
+
+
+@pytest.mark.parametrize("text, key", [
+    ("予以公开及部分公开40件,占三成。", "granted"),
+    ("予以公开及部分公开40件,占三成。", "partially_granted"),
+    ("予以公开或部分公开40件。", "partially_granted"),
+    ("通过门户网站主动公开规章4件,行政规范性文件9件,人事任免文件12件。", "proactive_total"),
+    ("全年主动公开政策解读材料30篇。", "proactive_total"),
+])
+def test_prose_distractors(text, key):
+    assert key not in prose_figures(text, 2019)
+
+
+def test_prose_proactive_total_in_a_sub_section():
+    text = "一、总体情况\n(一)主动公开情况\n全年共发布政府信息321条,其中政策文件12条。"
+    assert prose_figures(text, 2020)["proactive_total"].value == 321
+
+
+# ---------------------------------------------------------------- metadata
+
+@pytest.mark.parametrize("text, agency, year", [
+    ("江川市人民政府2016年\n政府信息公开工作年度报告\n江川市人民政府办公室\n2017年3月\n本报告……", "江川市人民政府", 2016),
+    ("湖县文体局2014年度信息公开工作\n年度报告\n一、主动公开政府信息的情况:2014年度主动公开信息8条。",
+     "湖县文体局", 2014),
+    ("青山市白沙区2017年政府信息公开工作年度报告\n来源:区政府办 时间:2018-01-15\n正文……",
+     "青山市白沙区人民政府", 2017),
+    ("2022年临江市政府信息公开工作年度报告\n本年度报告……", "临江市人民政府", 2022),
+    ("Page 3 - 北湖市南岸区林业局2021年政府信息公开工作年度报告\nP. 3\n……", "北湖市南岸区林业局", 2021),
+])
+def test_agency_and_year_from_titles(text, agency, year):
+    r = _doc(text + "\n本年度政府信息公开工作总体情况良好。")
+    assert (r["agency"], r["year"]) == (agency, year)
+
+
+@pytest.mark.parametrize("intro, agency", [
+    ("本报告由石桥县交通运输局编制。本报告中所列数据的统计期限为2021年1月1日至12月31日。", "石桥县交通运输局"),
+    ("现公布石桥县人民政府办公室2021年政府信息公开工作年度报告。", "石桥县人民政府办公室"),
+    ("本年报由石桥县人民政府办公室汇总编制,数据统计期限为2021年。", "石桥县人民政府"),
+    ("本报告由石桥县人民政府信息公开工作领导小组办公室根据有关要求编制。", "石桥县人民政府"),
+    ("根据有关要求,石桥县人民政府根据全县2021年度工作情况,编制本报告。", "石桥县人民政府"),
+    ("如对本报告有疑问,请与石桥县民政局办公室综合科联系(地址:……)。", "石桥县民政局办公室"),
+])
+def test_agency_named_in_the_introduction(intro, agency):
+    r = _doc("一、总体情况\n" + intro + "\n2021年,我单位政府信息公开工作运行正常。")
+    assert r["agency"] == agency and r["year"] == 2021
+
+
+def test_breadcrumb_is_not_the_title_and_name_row_is():
+    text = ("您当前所在位置:首页 > 信息公开年报\n名称 平川市2017年政府信息公开年度报告\n"
+            "发布机构 平川市人民政府办公室 发文日期 2018-02-26\n本报告根据《条例》编制。")
+    r = _doc(text)
+    assert r["title"] == "平川市2017年政府信息公开年度报告"
+    assert (r["agency"], r["year"], r["published"]) == ("平川市人民政府", 2017, "2018-02-26")
+
+
+# ---------------------------------------------------------------- warnings
+
+def test_table_warnings_reach_the_result():
+    text = ("2021年某县某局政府信息公开工作年度报告\n三、收到和处理政府信息公开申请情况\n"
+            "申请人情况 | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计\n"
+            "一、本年新收政府信息公开申请数量 | 3 | 0 | 0 | 0 | 0 | 0 | 3\n"
+            "(九)另行说明的情形 | 1 | 0 | 0 | 0 | 0 | 0 | 1\n")
+    r = _doc(text)
+    assert r["summary"]["applications_new"] == 3
+    assert any("table 三 row not recognised" in w for w in r["warnings"])
