@@ -175,7 +175,12 @@ def last_run_id(db_path) -> int:
 
 
 def close_orphans(db_path, pid: int, after_id: int, reason: str) -> int:
-    """Rows a dead child left 'running' (its pid, id above `after_id`) become status 'failed'."""
+    """Rows a dead child left 'running' (its pid, id above `after_id`) become status 'failed'.
+
+    A safety net for a child that could not close its own rows: killed by SIGKILL (the stop's last
+    escalation, the OOM killer) or crashed. A crawl child closes every row it opened itself on any
+    SIGINT/SIGTERM, graceful or forced, even a spider Scrapy never closed (crawler/run.py); so after
+    a clean exit this should find nothing."""
     db = open_db(db_path)
     try:
         with db.conn:
@@ -287,7 +292,7 @@ class Runner:
         why = f"{name} process {_describe_exit(rc)}"
         if self.stopping.is_set():
             why += " (scheduler shutting down)"
-        try:
+        try:  # a safety net (SIGKILL, crash): the crawler closes its own rows on any stop signal
             orphans = close_orphans(self.db_path, pid, watermark,
                                     why if rc else f"{name} process ended without closing this run")
             if rc != 0:

@@ -8,12 +8,17 @@ reset, truncation, oversize or redirect loop. Otherwise `ok`. Dead links (404/41
 report or attachment) and soft 404s are errors of the site, not of the crawl: they are counted
 (errors, stats) and named in `failure`, but do not fail the run on their own. `failure` says
 why in words.
+
+A spider that opened but never closed (Scrapy skips, on a graceful stop, a crawler whose engine
+is still starting: scrapy/scrapy#6916) is closed by the runner: `close_unfinished_runs(crawlers,
+note)` fills its row the same way from the stats so far, finish reason `shutdown`.
 """
 from __future__ import annotations
 
 import json
 import logging
 import os
+import sqlite3
 
 from scrapy import signals
 
@@ -26,6 +31,8 @@ logger = logging.getLogger(__name__)
 class RunRecorder:
     def __init__(self, crawler):
         self.crawler = crawler
+        self.run_id: int | None = None
+        self.closed = False
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -37,17 +44,22 @@ class RunRecorder:
         archive = archive_for(self.crawler)
         archive.sync_agencies(agencies().values())
         slug = getattr(spider, "slug", None) or spider.name
-        spider.run_id = archive.start_run("crawl", slug, self.crawler.settings.get("NIANBAO_BATCH"),
-                                          os.getpid())
+        spider.run_id = self.run_id = archive.start_run(
+            "crawl", slug, self.crawler.settings.get("NIANBAO_BATCH"), os.getpid())
         logger.info("run %s started for %s", spider.run_id, slug)
 
     def spider_closed(self, spider, reason):
+        self.close_run(reason)
+
+    def close_run(self, reason: str, note: str | None = None) -> None:
+        """Fill the run row from the crawl's stats: status, counts, finish reason, failure."""
+        self.closed = True
         stats = self.crawler.stats.get_stats()
         get = lambda k: int(stats.get(k, 0) or 0)  # noqa: E731
         errors, reports = get("nianbao/errors"), get("nianbao/reports_found")
         requests = get("downloader/request_count")
         responses = get("downloader/response_count") - get("nianbao/held_not_requested")
-        why = []
+        why = [note] if note else []
         if reason != "finished":
             why.append(f"finish reason {reason}")
         if reports == 0:
@@ -68,14 +80,35 @@ class RunRecorder:
             pages_unchanged=get("nianbao/pages_unchanged"), reports_found=reports,
             errors=errors, failure="; ".join(why) or None,
             stats=json.dumps(stats, default=str, ensure_ascii=False, sort_keys=True))
-        archive = archive_for(self.crawler)
-        run_id = getattr(spider, "run_id", None)
-        if run_id is not None:
-            archive.finish_run(run_id, **fields)
+        if self.run_id is not None:
+            archive_for(self.crawler).finish_run(self.run_id, **fields)
         close_archive(self.crawler)
-        line = (f"[{spider.name}] run {run_id} {status}: {requests} requests, "
+        line = (f"[{self.crawler.spidercls.name}] run {self.run_id} {status}: {requests} requests, "
                 f"{fields['pages_new']} new, {fields['pages_changed']} changed, "
                 f"{fields['pages_unchanged']} unchanged, {reports} reports found, {errors} errors"
                 + (f" ({fields['failure']})" if fields["failure"] else ""))
         logger.info(line)
         print(line, flush=True)
+
+
+def close_unfinished_runs(crawlers, note: str) -> list[int]:
+    """Close the row of every crawler whose spider opened (its row is `running`) but never closed:
+    finish reason `shutdown`, status `failing`, `note` first in `failure`. Returns their run ids.
+
+    Safe to call more than once and from a reactor shutdown trigger (nothing else is running then);
+    a crawler that never opened its spider has no row and is left alone."""
+    closed = []
+    for crawler in crawlers:
+        extensions = getattr(getattr(crawler, "extensions", None), "middlewares", ())
+        recorder = next((e for e in extensions if isinstance(e, RunRecorder)), None)
+        if recorder is None or recorder.run_id is None or recorder.closed:
+            continue
+        engine = getattr(crawler, "engine", None)
+        starting = engine is not None and not engine.running and engine.spider is not None
+        try:
+            recorder.close_run("shutdown", note + (" (it was still starting)" if starting else ""))
+        except sqlite3.Error as e:  # say so and close the others; the next run of it closes it
+            logger.error("could not close run %s: %s", recorder.run_id, e)
+            continue
+        closed.append(recorder.run_id)
+    return closed

@@ -5,13 +5,24 @@
 
 Runs the named agencies' spiders (default: all in the registry) in ONE CrawlerProcess, so
 per-domain politeness is shared. Exit 0 when every crawl finished (even failing ones: the runs
-table says), 2 on an unknown agency or an unusable archive, 1 if the crawl itself broke.
+table says) or was stopped by SIGINT/SIGTERM, 2 on an unknown agency or an unusable archive, 1 if
+a crawl never started.
+
+Stopping: one SIGINT/SIGTERM is Scrapy's graceful stop, a second forces it. Whatever the way out,
+every `runs` row this process opened is closed before it exits: Scrapy's graceful stop skips a
+crawler whose engine is still starting (scrapy/scrapy#6916; scrapy-playwright launches its driver
+while the engine starts), so its spider_closed never fires; the runner closes those rows itself
+(`close_unfinished_runs`) when the reactor shuts down and again after it returned. A signal that
+comes before the reactor runs is held and handed to Scrapy's handler once it is installed.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -29,7 +40,44 @@ def parse_args(argv=None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+class StopSignals:
+    """SIGINT/SIGTERM for the whole life of the runner.
+
+    Until Scrapy's reactor runs, a signal is only remembered (no KeyboardInterrupt half way through
+    building the crawlers). Once the reactor runs and Scrapy has installed its own handlers,
+    `hand_over()` wraps them (to remember that a stop was asked for) and re-sends a signal that
+    came early, so Scrapy's graceful stop handles it.
+    """
+
+    def __init__(self):
+        self.received: int | None = None
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, self._remember)
+
+    def _remember(self, signum, _frame) -> None:
+        self.received = self.received or signum
+
+    def hand_over(self) -> None:
+        for sig in STOP_SIGNALS:
+            scrapy_handler = signal.getsignal(sig)
+            if callable(scrapy_handler) and scrapy_handler != self._remember:
+                signal.signal(sig, self._wrap(scrapy_handler))
+        if self.received:
+            os.kill(os.getpid(), self.received)
+
+    def _wrap(self, handler):
+        def remember_then_scrapy(signum, frame):
+            self._remember(signum, frame)
+            handler(signum, frame)
+        return remember_then_scrapy
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.received).name if self.received else ""
+
+
 def main(argv=None) -> int:
+    stop = StopSignals()
     args = parse_args(argv)
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from crawler.registry import agencies
@@ -67,6 +115,7 @@ def main(argv=None) -> int:
         settings.set(name, value, priority="cmdline")
 
     from scrapy.crawler import CrawlerProcess
+    from crawler.extensions import close_unfinished_runs
     process = CrawlerProcess(settings)
     print(f"crawler.run: crawling {', '.join(slugs)} into {db}", flush=True)
     crawlers = []
@@ -74,7 +123,34 @@ def main(argv=None) -> int:
         crawler = process.create_crawler(slug)
         crawlers.append(crawler)
         process.crawl(crawler)
+    if stop.received:  # nothing has opened yet: no row to close
+        print(f"crawler.run: stopped by {stop.name} before any crawl started", flush=True)
+        return 0
+
+    from twisted.internet import reactor  # the one the first crawler installed (asyncio)
+
+    closed: list[int] = []
+
+    def close_rows() -> None:
+        by = f" by {stop.name}" if stop.received else ""
+        note = f"crawl stopped{by} before Scrapy closed the spider"
+        closed.extend(close_unfinished_runs(crawlers, note))
+
+    # Scrapy installs its signal handlers in an "after startup" trigger; ours runs after those.
+    reactor.callWhenRunning(reactor.callLater, 0, stop.hand_over)
+    reactor.addSystemEventTrigger("before", "shutdown", close_rows)  # graceful or forced stop
     process.start()
+    # The reactor has stopped: what is left is closing rows and exiting. Python restores the
+    # default handlers while it finalizes (which can take a second: executor threads are joined),
+    # and a second signal then turned a clean exit into "killed by SIGINT". Ignore them from here
+    # (a stuck exit still yields to SIGKILL).
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+    close_rows()  # a spider that opened while the reactor was shutting down
+    if stop.received:
+        print(f"crawler.run: stopped by {stop.name}"
+              + (f"; closed {len(closed)} run(s) Scrapy left open" if closed else ""), flush=True)
+        return 0
     broken = [c for c in crawlers if getattr(c.spider, "run_id", None) is None]
     if broken:
         print(f"crawler.run: {len(broken)} crawl(s) never started", file=sys.stderr)
