@@ -15,7 +15,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from contextlib import contextmanager
 from datetime import datetime, timezone
+
+import sqlite_utils
 
 from archive.db import open_db
 
@@ -41,6 +44,20 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@contextmanager
+def transaction(db: sqlite_utils.Database):
+    """One write transaction: BEGIN IMMEDIATE takes the write lock up front (waiting out the busy
+    timeout), so what is read inside cannot go stale under another writer; COMMIT on success,
+    ROLLBACK on any error. sqlite-utils writes inside it nest as savepoints."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    db.commit()
+
+
 class Archive:
     """The crawler's view of the archive: runs, captures, bodies, and what is already held."""
 
@@ -48,6 +65,8 @@ class Archive:
         self.path = str(path)
         self.db = open_db(path)
         self.conn = self.db.conn
+        # sqlite-utils table handles, made once (each db[name] looks the table up)
+        self.runs, self.captures, self.bodies = self.db["runs"], self.db["captures"], self.db["bodies"]
 
     def close(self) -> None:
         self.conn.close()
@@ -55,54 +74,42 @@ class Archive:
     # -- agencies and runs -------------------------------------------------------------
     def sync_agencies(self, agencies) -> None:
         """Mirror the registry (iterable of crawler.registry.Agency) into the agencies table."""
-        with self.conn:
+        with transaction(self.db):
             self.db["agencies"].upsert_all([a.row() for a in agencies], pk="slug")
 
     def start_run(self, kind: str, agency: str | None, batch: str | None = None,
                   pid: int | None = None) -> int:
         """Insert a running run row and return its id. Runs of this agency left 'running' by a
         process that no longer exists are closed first as failing (interrupted)."""
-        with self.conn:
-            self._close_orphans(kind, agency)
-            cur = self.conn.execute(
-                "INSERT INTO runs (batch, kind, agency, started_at, status, pid) "
-                "VALUES (?, ?, ?, ?, 'running', ?)",
-                (batch, kind, agency, utcnow(), pid or os.getpid()))
-            return cur.lastrowid
-
-    def _close_orphans(self, kind: str, agency: str | None) -> None:
-        rows = self.conn.execute(
-            "SELECT id, pid FROM runs WHERE status = 'running' AND kind = ? AND agency IS ?",
-            (kind, agency)).fetchall()
-        for run_id, pid in rows:
-            if pid and pid != os.getpid() and _alive(pid):
-                continue
-            self.conn.execute(
-                "UPDATE runs SET status = 'failing', finish_reason = 'interrupted', "
-                "failure = 'run interrupted: its process ended without closing it', "
-                "finished_at = ? WHERE id = ?", (utcnow(), run_id))
+        with transaction(self.db):
+            running = list(self.runs.rows_where("status = 'running' AND kind = ? AND agency IS ?",
+                                                [kind, agency], select="id, pid"))
+            for run in running:
+                if run["pid"] and run["pid"] != os.getpid() and _alive(run["pid"]):
+                    continue
+                self.runs.update(run["id"], {
+                    "status": "failing", "finish_reason": "interrupted", "finished_at": utcnow(),
+                    "failure": "run interrupted: its process ended without closing it"})
+            return self.runs.insert({"batch": batch, "kind": kind, "agency": agency, "started_at": utcnow(),
+                                     "status": "running", "pid": pid or os.getpid()}).last_pk
 
     def finish_run(self, run_id: int, **fields) -> None:
         bad = set(fields) - set(RUN_FIELDS)
         if bad:
             raise ValueError(f"unknown run fields: {sorted(bad)}")
         fields.setdefault("finished_at", utcnow())
-        with self.conn:
-            self.db["runs"].update(run_id, fields)
+        with transaction(self.db):
+            self.runs.update(run_id, fields)
 
     # -- what is held ------------------------------------------------------------------
     def held(self, url: str) -> dict | None:
         """The latest good capture of url (a body, no error), with `original` = the id of the
         capture that first stored that body; None when nothing usable is held."""
-        row = self.conn.execute(
-            "SELECT id, status, headers, body_sha256, revisit_of, fetch_mode, content_type, final_url "
-            "FROM captures WHERE url = ? AND body_sha256 IS NOT NULL AND error IS NULL "
-            "ORDER BY id DESC LIMIT 1", (url,)).fetchone()
-        if row is None:
+        held = _first(self.captures, "url = ? AND body_sha256 IS NOT NULL AND error IS NULL", [url],
+                      "id, status, headers, body_sha256, revisit_of, fetch_mode, content_type, final_url",
+                      order_by="id DESC")
+        if held is None:
             return None
-        keys = ("id", "status", "headers", "body_sha256", "revisit_of", "fetch_mode",
-                "content_type", "final_url")
-        held = dict(zip(keys, row))
         held["headers"] = json.loads(held["headers"] or "{}")
         held["original"] = held["revisit_of"] or held["id"]
         return held
@@ -110,12 +117,12 @@ class Archive:
     def last_body(self, url: str) -> dict | None:
         """The latest capture of url that has a body (flagged ones too, e.g. a soft 404), with
         `original` = the capture that first stored that body."""
-        row = self.conn.execute(
-            "SELECT id, body_sha256, revisit_of FROM captures WHERE url = ? AND body_sha256 IS NOT NULL "
-            "ORDER BY id DESC LIMIT 1", (url,)).fetchone()
-        if row is None:
+        last = _first(self.captures, "url = ? AND body_sha256 IS NOT NULL", [url],
+                      "id, body_sha256, revisit_of", order_by="id DESC")
+        if last is None:
             return None
-        return {"id": row[0], "body_sha256": row[1], "original": row[2] or row[0]}
+        return {"id": last["id"], "body_sha256": last["body_sha256"],
+                "original": last["revisit_of"] or last["id"]}
 
     def validators(self, url: str) -> dict[str, str]:
         """Conditional-request headers (If-None-Match, If-Modified-Since) for url, from the
@@ -125,14 +132,13 @@ class Archive:
             return {}
         out = _validators(held["headers"])
         if not out and held["original"] != held["id"]:
-            row = self.conn.execute("SELECT headers FROM captures WHERE id = ?",
-                                    (held["original"],)).fetchone()
-            out = _validators(json.loads(row[0] or "{}"))
+            original = _first(self.captures, "id = ?", [held["original"]], "headers")
+            out = _validators(json.loads(original["headers"] or "{}"))
         return out
 
     def body(self, sha: str) -> bytes | None:
-        row = self.conn.execute("SELECT content FROM bodies WHERE sha256 = ?", (sha,)).fetchone()
-        return row[0] if row else None
+        row = _first(self.bodies, "sha256 = ?", [sha], "content")
+        return row["content"] if row else None
 
     # -- writing captures --------------------------------------------------------------
     def add_capture(self, capture: dict, body: bytes | None = None) -> tuple[int, str | None]:
@@ -165,15 +171,12 @@ class Archive:
         elif row["revisit_of"] is not None:
             page = "unchanged"
         self._validate(row, body)
-        with self.conn:
-            if body is not None and row["revisit_of"] is None:
-                self.conn.execute("INSERT OR IGNORE INTO bodies (sha256, size, content) "
-                                  "VALUES (?, ?, ?)", (row["body_sha256"], len(body), body))
-            cols = ", ".join(CAPTURE_FIELDS)
-            cur = self.conn.execute(
-                f"INSERT INTO captures ({cols}) VALUES ({', '.join('?' * len(CAPTURE_FIELDS))})",
-                [row[k] for k in CAPTURE_FIELDS])
-        return cur.lastrowid, page
+        with transaction(self.db):
+            if body is not None and row["revisit_of"] is None:  # content-addressed: kept if held
+                self.bodies.insert({"sha256": row["body_sha256"], "size": len(body), "content": body},
+                                   ignore=True)
+            capture_id = self.captures.insert(row).last_pk
+        return capture_id, page
 
     def _validate(self, row: dict, body: bytes | None) -> None:
         def need(cond, msg):
@@ -193,9 +196,8 @@ class Archive:
         else:
             need(row["status"] is not None, "capture with body but no status")
         if row["revisit_of"] is not None:
-            orig = self.conn.execute("SELECT body_sha256 FROM captures WHERE id = ?",
-                                     (row["revisit_of"],)).fetchone()
-            need(orig is not None and orig[0] == row["body_sha256"],
+            orig = _first(self.captures, "id = ?", [row["revisit_of"]], "body_sha256")
+            need(orig is not None and orig["body_sha256"] == row["body_sha256"],
                  "revisit_of points at a capture with another body")
         elif body is None and row["body_sha256"] is not None:
             need(False, "capture names a body it does not carry")
@@ -211,6 +213,12 @@ def _validators(headers: dict) -> dict[str, str]:
         if value:
             out[dst] = value
     return out
+
+
+def _first(table: sqlite_utils.db.Table, where: str, args: list, select: str,
+           order_by: str | None = None) -> dict | None:
+    """The first row of `table` matching `where` (only the `select` columns), or None."""
+    return next(table.rows_where(where, args, select=select, order_by=order_by, limit=1), None)
 
 
 def _alive(pid: int) -> bool:

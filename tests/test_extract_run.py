@@ -200,3 +200,38 @@ def test_agency_filter(archive):
     counts = run_extract(path, agencies=["quzhou_zjj"])
     assert counts["reports"] == 1
     assert table(path, "SELECT agency FROM reports") == [("quzhou_zjj",)]
+
+
+def test_report_is_updated_in_place_for_its_triggers(archive):
+    """A better capture rewrites the report row with UPDATE (what the FTS triggers rely on), never
+    DELETE + INSERT. Truth: a log written by SQLite triggers, not by the code under test."""
+    path, ids = archive
+    run_extract(path)
+    con = sqlite3.connect(path)
+    con.executescript("""
+        CREATE TABLE report_log (op TEXT, id INTEGER);
+        CREATE TRIGGER log_u AFTER UPDATE ON reports BEGIN INSERT INTO report_log VALUES ('update', new.id); END;
+        CREATE TRIGGER log_d AFTER DELETE ON reports BEGIN INSERT INTO report_log VALUES ('delete', old.id); END;
+        CREATE TRIGGER log_i AFTER INSERT ON reports BEGIN INSERT INTO report_log VALUES ('insert', new.id); END;
+    """)
+    con.close()
+    report_ids = {r[0] for r in table(path, "SELECT id FROM reports")}
+    run_extract(path, all=True)  # every report rewritten from its capture
+    log = table(path, "SELECT op, id FROM report_log")
+    assert {op for op, _ in log} == {"update"} and {i for _, i in log} == report_ids
+    assert {r[0] for r in table(path, "SELECT id FROM reports")} == report_ids
+
+
+def test_a_failed_write_leaves_the_report_as_it_was(archive):
+    """One report's rows go in one transaction: when its last write fails, none of it is kept."""
+    path, ids = archive
+    before = snapshot(path)
+    con = sqlite3.connect(path)
+    con.execute("CREATE TRIGGER refuse_ok BEFORE INSERT ON extractions WHEN new.status = 'ok' BEGIN"
+                " SELECT RAISE(ABORT, 'ok refused'); END")  # the last write of a report's transaction
+    con.close()
+    with pytest.raises(sqlite3.IntegrityError, match="ok refused"):
+        run_extract(path)
+    assert snapshot(path) == before
+    run = table(path, "SELECT status, finish_reason FROM runs WHERE kind = 'extract' ORDER BY id DESC LIMIT 1")
+    assert run == [("failing", "error")]

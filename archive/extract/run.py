@@ -21,20 +21,17 @@ import signal
 import sqlite3
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 from archive.db import DEFAULT_DB, open_db
 from archive.extract import EXTRACTOR_VERSION, ExtractError, NotAReport
 from archive.extract.extract import extract_document
+from archive.store import transaction, utcnow
 
 BATCH = 50
 _META_KEYS = ("title", "published", "published_time", "index_no", "publisher", "doc_no")
-_CAPTURE_COLS = ("id", "kind", "url", "final_url", "referer", "agency", "fetch_mode", "content_type",
-                 "headers", "body_sha256", "revisit_of", "error", "status")
-
-
-def utcnow() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+_CAPTURE_COLS = ", ".join(("id", "kind", "url", "final_url", "referer", "agency", "fetch_mode",
+                           "content_type", "headers", "body_sha256", "revisit_of", "error", "status"))
+_GOOD = "status = 200 AND body_sha256 IS NOT NULL AND error IS NULL"
 
 
 @dataclass
@@ -55,7 +52,7 @@ class Pass:
     """One extract run over one archive."""
 
     def __init__(self, db, *, all: bool, agencies: list[str] | None, echo=None):
-        self.db, self.conn = db, db.conn
+        self.db = db
         self.all = all
         self.agencies = list(agencies or [])
         self.echo = echo or (lambda msg: None)
@@ -66,60 +63,47 @@ class Pass:
     # ------------------------------------------------------------ selecting
     def candidates(self):
         """Captures to extract, streamed by id in batches (no bodies)."""
-        where = ["c.id > ?", "c.kind IN ('report', 'attachment')", "c.status = 200",
-                 "c.body_sha256 IS NOT NULL"]
+        where = ["id > ?", "kind IN ('report', 'attachment')", "status = 200", "body_sha256 IS NOT NULL"]
         params: list = []
         if self.agencies:
-            where.append(f"c.agency IN ({', '.join('?' * len(self.agencies))})")
+            where.append(f"agency IN ({', '.join('?' * len(self.agencies))})")
             params += self.agencies
         if not self.all:
-            where.append("NOT EXISTS (SELECT 1 FROM extractions e WHERE e.capture_id = c.id"
+            where.append("NOT EXISTS (SELECT 1 FROM extractions e WHERE e.capture_id = captures.id"
                          " AND e.extractor_version = ?)")
             params.append(EXTRACTOR_VERSION)
-        sql = (f"SELECT {', '.join('c.' + k for k in _CAPTURE_COLS)} FROM captures c "
-               f"WHERE {' AND '.join(where)} ORDER BY c.id LIMIT {BATCH}")
         last = 0
         while not self.stopping:
-            rows = self.conn.execute(sql, [last, *params]).fetchall()
+            rows = list(self.db["captures"].rows_where(" AND ".join(where), [last, *params],
+                                                        select=_CAPTURE_COLS, order_by="id", limit=BATCH))
             if not rows:
                 return
-            for row in rows:
-                yield dict(zip(_CAPTURE_COLS, row))
-            last = rows[-1][0]
-
-    def capture(self, capture_id: int) -> dict | None:
-        row = self.conn.execute(f"SELECT {', '.join(_CAPTURE_COLS)} FROM captures WHERE id = ?",
-                                [capture_id]).fetchone()
-        return dict(zip(_CAPTURE_COLS, row)) if row else None
+            yield from rows
+            last = rows[-1]["id"]
 
     def page_of(self, attachment: dict) -> dict | None:
         """The latest good capture of the report page an attachment was linked from."""
         if not attachment["referer"]:
             return None
-        row = self.conn.execute(
-            f"SELECT {', '.join(_CAPTURE_COLS)} FROM captures WHERE kind = 'report' AND status = 200"
-            " AND body_sha256 IS NOT NULL AND error IS NULL AND (url = ? OR final_url = ?)"
-            " ORDER BY id DESC LIMIT 1", [attachment["referer"]] * 2).fetchone()
-        return dict(zip(_CAPTURE_COLS, row)) if row else None
+        rows = self.db["captures"].rows_where(
+            f"kind = 'report' AND {_GOOD} AND (url = ? OR final_url = ?)", [attachment["referer"]] * 2,
+            select=_CAPTURE_COLS, order_by="id DESC", limit=1)
+        return next(rows, None)
 
     def attachments_of(self, page: dict) -> list[dict]:
         """Latest good capture of each attachment linked from the page."""
         refs = {page["url"], page["final_url"] or page["url"]}
-        rows = self.conn.execute(
-            f"SELECT {', '.join(_CAPTURE_COLS)} FROM captures WHERE kind = 'attachment' AND status = 200"
-            f" AND body_sha256 IS NOT NULL AND error IS NULL AND referer IN ({', '.join('?' * len(refs))})"
-            " ORDER BY id", list(refs)).fetchall()
-        latest: dict[str, dict] = {}
-        for row in rows:
-            c = dict(zip(_CAPTURE_COLS, row))
-            latest[c["url"]] = c
+        rows = self.db["captures"].rows_where(
+            f"kind = 'attachment' AND {_GOOD} AND referer IN ({', '.join('?' * len(refs))})", list(refs),
+            select=_CAPTURE_COLS, order_by="id")
+        latest = {c["url"]: c for c in rows}
         return sorted(latest.values(), key=lambda c: c["id"])
 
     def body(self, sha: str) -> bytes:
-        row = self.conn.execute("SELECT content FROM bodies WHERE sha256 = ?", [sha]).fetchone()
-        if row is None or row[0] is None:
+        row = next(self.db["bodies"].rows_where("sha256 = ?", [sha], select="content"), None)
+        if row is None or row["content"] is None:
             raise ExtractError(f"body {sha} missing from the archive")
-        return bytes(row[0])
+        return bytes(row["content"])
 
     # ------------------------------------------------------------ the pass
     def run(self) -> None:
@@ -152,8 +136,9 @@ class Pass:
         self.group(page, self.attachments_of(page))
 
     def extracted_ok(self, capture_id: int) -> bool:
-        return self.conn.execute("SELECT 1 FROM extractions WHERE capture_id = ? AND extractor_version = ?"
-                                 " AND status = 'ok'", [capture_id, EXTRACTOR_VERSION]).fetchone() is not None
+        rows = self.db["extractions"].rows_where("capture_id = ? AND extractor_version = ? AND status = 'ok'",
+                                                 [capture_id, EXTRACTOR_VERSION], select="1")
+        return next(rows, None) is not None
 
     def _extract(self, cap: dict) -> dict:
         headers = json.loads(cap["headers"] or "{}")
@@ -209,75 +194,63 @@ class Pass:
 
     # ------------------------------------------------------------ writing
     def store(self, agency: str, result: dict, source: dict, ids: list[int]) -> None:
-        """Upsert the report (agency, year) and rewrite its stats and checks: one transaction."""
+        """Upsert the report (agency, year) and rewrite its stats and checks: one transaction.
+        A report already held from a better capture keeps its content (this one is superseded)."""
         now = utcnow()
-        c = self.conn
-        c.execute("BEGIN IMMEDIATE")
-        try:
-            old = c.execute(
+        row = {"agency": agency, "year": result["year"], "format": result["format"],
+               "url": source["final_url"] or source["url"], "capture_id": source["id"],
+               "text": result["text"], "original_text": result["original_text"],
+               "extractor_version": EXTRACTOR_VERSION, "extracted_at": now,
+               **{k: result[k] for k in ("title", "published", "index_no", "publisher", "doc_no")}}
+        new_rank = (_has_figures(result), source["fetch_mode"] != "browser", source["id"])
+        with transaction(self.db):
+            old = self.db.execute(
                 "SELECT r.id, r.capture_id, cp.fetch_mode, (SELECT count(*) FROM report_stats s"
                 " WHERE s.report_id = r.id AND s.table_name != 'summary') FROM reports r"
                 " LEFT JOIN captures cp ON cp.id = r.capture_id WHERE r.agency = ? AND r.year = ?",
                 [agency, result["year"]]).fetchone()
-            new_rank = (_has_figures(result), source["fetch_mode"] != "browser", source["id"])
-            row = {"agency": agency, "year": result["year"], "format": result["format"],
-                   "url": source["final_url"] or source["url"], "capture_id": source["id"],
-                   "text": result["text"], "original_text": result["original_text"],
-                   "extractor_version": EXTRACTOR_VERSION, "extracted_at": now,
-                   **{k: result[k] for k in ("title", "published", "index_no", "publisher", "doc_no")}}
-            if old is not None:
+            superseded = old is not None and new_rank < (old[3] > 0, old[2] != "browser", old[1] or 0)
+            if superseded:
                 report_id = old[0]
-                old_rank = (old[3] > 0, old[2] != "browser", old[1] or 0)
-                if new_rank < old_rank:
-                    self._extractions(ids, "ok", None, report_id, now)
-                    c.execute("COMMIT")
-                    self.counts.superseded += 1
-                    self.counts.ok += len(ids)
-                    return
-                sets = ", ".join(f"{k} = ?" for k in row)
-                c.execute(f"UPDATE reports SET {sets} WHERE id = ?", [*row.values(), report_id])
-                c.execute("DELETE FROM report_stats WHERE report_id = ?", [report_id])
-                c.execute("DELETE FROM report_checks WHERE report_id = ?", [report_id])
             else:
-                cols = ", ".join(row)
-                cur = c.execute(f"INSERT INTO reports ({cols}) VALUES ({', '.join('?' * len(row))})",
-                                list(row.values()))
-                report_id = cur.lastrowid
-            c.executemany(
-                "INSERT INTO report_stats (report_id, table_name, row_key, col_key, label, value, unit,"
-                " source, capture_id, extractor_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(report_id, s["table"], s["row"], s["col"], s["label"], s["value"], s["unit"], s["source"],
-                  source["id"], EXTRACTOR_VERSION) for s in result["stats"]])
-            c.executemany(
-                "INSERT INTO report_checks (report_id, check_name, passed, detail, extractor_version)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [(report_id, k["name"], int(bool(k["passed"])), k.get("detail"), EXTRACTOR_VERSION)
-                 for k in result["checks"]])
+                report_id = self._write_report(old[0] if old else None, row, result, source["id"])
             self._extractions(ids, "ok", None, report_id, now)
-            c.execute("COMMIT")
-        except BaseException:
-            c.execute("ROLLBACK")
-            raise
         self.counts.ok += len(ids)
-        self.counts.reports.add(report_id)
+        if superseded:
+            self.counts.superseded += 1
+        else:
+            self.counts.reports.add(report_id)
+
+    def _write_report(self, report_id: int | None, row: dict, result: dict, capture_id: int) -> int:
+        """Insert the report row, or update it in place (UPDATE: its triggers fire) and drop its old
+        stats and checks; then insert the new stats and checks. Returns the report id."""
+        if report_id is None:
+            report_id = self.db["reports"].insert(row).last_pk
+        else:
+            self.db["reports"].update(report_id, row)
+            self.db["report_stats"].delete_where("report_id = ?", [report_id])
+            self.db["report_checks"].delete_where("report_id = ?", [report_id])
+        self.db["report_stats"].insert_all(
+            {"report_id": report_id, "table_name": s["table"], "row_key": s["row"], "col_key": s["col"],
+             "label": s["label"], "value": s["value"], "unit": s["unit"], "source": s["source"],
+             "capture_id": capture_id, "extractor_version": EXTRACTOR_VERSION} for s in result["stats"])
+        self.db["report_checks"].insert_all(
+            {"report_id": report_id, "check_name": k["name"], "passed": int(bool(k["passed"])),
+             "detail": k.get("detail"), "extractor_version": EXTRACTOR_VERSION} for k in result["checks"])
+        return report_id
 
     def _extractions(self, ids, status, error, report_id, now) -> None:
-        self.conn.executemany(
-            "INSERT OR REPLACE INTO extractions (capture_id, extractor_version, status, error, report_id,"
-            " extracted_at) VALUES (?, ?, ?, ?, ?, ?)",
-            [(i, EXTRACTOR_VERSION, status, error, report_id, now) for i in ids])
+        """One extractions row per capture for this EXTRACTOR_VERSION, replacing an earlier one."""
+        self.db["extractions"].insert_all(
+            ({"capture_id": i, "extractor_version": EXTRACTOR_VERSION, "status": status, "error": error,
+              "report_id": report_id, "extracted_at": now} for i in ids), replace=True)
 
     def record(self, ids: list[int], status: str, error: str | None) -> None:
         """Record captures that gave no report (error / skipped), in their own short transaction."""
         if not ids:
             return
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(self.db):
             self._extractions(ids, status, error, None, utcnow())
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
         setattr(self.counts, status, getattr(self.counts, status) + len(ids))
         self.echo(f"capture {', '.join(map(str, ids))}: {status}: {error}")
 
@@ -308,11 +281,9 @@ def run_extract(db_path=DEFAULT_DB, *, all: bool = False, agencies: list[str] | 
     """Run the extractor pass over the archive at db_path and return its counts
     ({run_id, captures, ok, error, skipped, superseded, reports}). Records a `runs` row (kind extract)."""
     db = open_db(db_path)
-    conn = db.conn
     batch = batch or os.environ.get("NIANBAO_BATCH")
-    cur = conn.execute("INSERT INTO runs (batch, kind, agency, started_at, status, pid)"
-                       " VALUES (?, 'extract', NULL, ?, 'running', ?)", [batch, utcnow(), os.getpid()])
-    run_id = cur.lastrowid
+    run_id = db["runs"].insert({"batch": batch, "kind": "extract", "agency": None, "started_at": utcnow(),
+                                "status": "running", "pid": os.getpid()}).last_pk
     p = Pass(db, all=all, agencies=agencies, echo=echo)
     if install_signals:
         def stop(signum, frame):
@@ -329,12 +300,12 @@ def run_extract(db_path=DEFAULT_DB, *, all: bool = False, agencies: list[str] | 
         raise
     finally:
         counts = p.counts.as_dict(run_id)
-        conn.execute("UPDATE runs SET finished_at = ?, finish_reason = ?, status = ?, responses = ?,"
-                     " reports_found = ?, errors = ?, failure = ?, stats = ? WHERE id = ?",
-                     [utcnow(), reason, status, counts["captures"], counts["reports"], counts["error"],
-                      failure, json.dumps({**counts, "extractor_version": EXTRACTOR_VERSION, "all": all}),
-                      run_id])
-        conn.close()
+        db["runs"].update(run_id, {
+            "finished_at": utcnow(), "finish_reason": reason, "status": status,
+            "responses": counts["captures"], "reports_found": counts["reports"], "errors": counts["error"],
+            "failure": failure,
+            "stats": json.dumps({**counts, "extractor_version": EXTRACTOR_VERSION, "all": all})})
+        db.close()
     return counts
 
 
