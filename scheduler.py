@@ -25,6 +25,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
+from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
@@ -138,6 +139,23 @@ def install_stop(runner: Runner, then=None) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
+class Scheduler(BlockingScheduler):
+    """APScheduler's BlockingScheduler, its main thread waking at least once a second.
+
+    CPython runs Python signal handlers in the main thread only, when it runs. A SIGTERM that the
+    kernel delivers to another thread (the job's, the replica's) would leave the main thread asleep
+    in the scheduler's wait until the next job, hours away, and the handler would not run. Blocking
+    the signals in those threads is no cure: children inherit the mask and would ignore the
+    graceful SIGINT. (Same loop as APScheduler 3.11's, with the wait capped.)"""
+
+    def _main_loop(self):
+        wait_seconds = 1.0
+        while self.state != STATE_STOPPED:
+            self._event.wait(1.0 if wait_seconds is None else min(wait_seconds, 1.0))
+            self._event.clear()
+            wait_seconds = self._process_jobs()
+
+
 # ---------------------------------------------------------------- commands
 
 def cmd_scheduler(args) -> int:
@@ -157,7 +175,7 @@ def cmd_scheduler(args) -> int:
     replica = start_replica() if args.replica else None
     runner = Runner(args.db, proxy_url=replica.proxy_url if replica else None,
                     stop_timeout=args.stop_timeout, echo=say)
-    sched = BlockingScheduler(timezone=TZ)
+    sched = Scheduler(timezone=TZ)
 
     def nightly():
         registry = load_registry()
