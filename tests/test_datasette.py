@@ -361,8 +361,9 @@ def test_fts_search_four_characters(datasette_url, archive_db):
     assert want, "the archive should hold reports mentioning 行政复议"
     got = {r["id"] for r in rows(datasette_url, "/archive/reports", _search=term, _col="id")}
     assert got == want
+    # the canned query gives the best 100 matches (metadata.yml: `limit 100`)
     got = {r["report_id"] for r in rows(datasette_url, "/archive/search_text", q=term)}
-    assert got == want
+    assert got <= want and len(got) == min(100, len(want))
     # the summary view searches the same index
     got = {r["id"] for r in rows(datasette_url, "/archive/report_summary", _search=term)}
     assert got == want

@@ -36,7 +36,7 @@ def test_every_report_of_every_agency_is_archived_and_matches_truth(crawled_arch
     registry = agencies()
     truths = [t for t in replica_session.truth() if t["agency"] in registry]
     assert {t["agency"] for t in truths} == set(registry)
-    assert {t["stats_in"] for t in truths} >= {"page", "pdf"}
+    assert {t["stats_in"] for t in truths} == {"page", "pdf", "docx"}   # attachments crawled too
     conn = sqlite3.connect(crawled_archive)
     problems = {}
     for t in truths:

@@ -24,7 +24,7 @@ def archive(tmp_path) -> Path:
     db["agencies"].insert_all([
         {"slug": "hunan_zjt", "name": "湖南省住房和城乡建设厅"},
         {"slug": "quzhou_zjj", "name": "衢州市住房和城乡建设局"},
-        {"slug": "hunan_fgw", "name": "湖南省发展和改革委员会"}])
+        {"slug": "hunan_jyt", "name": "湖南省教育厅"}])
     db["runs"].insert_all([
         {"kind": "crawl", "agency": "hunan_zjt", "started_at": "2026-03-01T18:30:00+00:00",
          "finished_at": "2026-03-01T18:41:00+00:00", "status": "ok", "batch": "nightly-a"},
@@ -39,7 +39,7 @@ def archive(tmp_path) -> Path:
     reports = [{"agency": "hunan_zjt", "year": y, "title": f"湖南省住房和城乡建设厅{y}年政府信息公开工作年度报告"}
                for y in HUNAN_YEARS]
     reports += [{"agency": "quzhou_zjj", "year": 2010, "title": "衢州市住房和城乡建设局2010年政府信息公开年报"},
-                {"agency": "hunan_fgw", "year": 2019, "title": "湖南省发展和改革委员会2019年政府信息公开工作年度报告"}]
+                {"agency": "hunan_jyt", "year": 2019, "title": "湖南省教育厅2019年政府信息公开工作年度报告"}]
     db["reports"].insert_all(reports)
     db.conn.close()
     return path
@@ -55,7 +55,8 @@ def test_status_json(archive):
     assert r.returncode == 0, r.stderr
     rows = {x["agency"]: x for x in json.loads(r.stdout)}
     # every registry agency, then the one found only in the archive
-    assert list(rows) == ["hunan_zjt", "quzhou_zjj", "guangxi_zjt", "suizhou_zjw", "xizang_zjt", "hunan_fgw"]
+    assert list(rows) == ["hunan_zjt", "quzhou_zjj", "guangxi_zjt", "suizhou_zjw", "xizang_zjt", "hunan_fgw",
+                          "xizang_jyt", "hunan_jyt"]
     h = rows["hunan_zjt"]
     assert h["last_run"] == "2026-03-02T18:30:00+00:00" and h["status"] == "failing"
     assert h["failure"] == "zero reports found"
@@ -68,7 +69,7 @@ def test_status_json(archive):
     assert q["missing_years"] == list(range(2011, LAST_YEAR + 1))
     assert rows["guangxi_zjt"]["status"] == "running" and rows["guangxi_zjt"]["last_success"] is None
     assert rows["xizang_zjt"]["reports"] == 0 and rows["xizang_zjt"]["missing_years"] == []
-    assert rows["hunan_fgw"]["missing_years"] == list(range(2020, LAST_YEAR + 1))
+    assert rows["hunan_jyt"]["missing_years"] == list(range(2020, LAST_YEAR + 1))
 
 
 def test_status_text(archive):
