@@ -108,7 +108,13 @@ def _m4_search_and_integer_summary(db: sqlite_utils.Database) -> None:
     _create_summary_view(db)
 
 
-MIGRATIONS = [_m1_base, _m2_summary_view, _m3_datasette_views, _m4_search_and_integer_summary]
+def _m5_published_time(db: sqlite_utils.Database) -> None:
+    """The publication time as the page gives it ("YYYY-MM-DD HH:MM[:SS]"), beside the date."""
+    db["reports"].add_column("published_time", str)
+
+
+MIGRATIONS = [_m1_base, _m2_summary_view, _m3_datasette_views, _m4_search_and_integer_summary,
+              _m5_published_time]
 
 
 def open_db(path: str | os.PathLike = DEFAULT_DB, *, migrate: bool = True) -> sqlite_utils.Database:

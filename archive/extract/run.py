@@ -201,7 +201,7 @@ class Pass:
                "url": source["final_url"] or source["url"], "capture_id": source["id"],
                "text": result["text"], "original_text": result["original_text"],
                "extractor_version": EXTRACTOR_VERSION, "extracted_at": now,
-               **{k: result[k] for k in ("title", "published", "index_no", "publisher", "doc_no")}}
+               **{k: result[k] for k in _META_KEYS}}
         new_rank = (_has_figures(result), source["fetch_mode"] != "browser", source["id"])
         with transaction(self.db):
             old = self.db.execute(
