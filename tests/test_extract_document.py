@@ -4,6 +4,7 @@ import pytest
 from archive.extract import EmptyInput, NotAReport, UndecodableInput, UnsupportedFormat
 from archive.extract.document import decode, element_text, from_html, normalise
 from archive.extract.extract import extract_document
+from replica.content.seeds import SEED_DIR
 
 BODY = "湖南省住房和城乡建设厅2018年度政府信息公开工作报告。全年共主动公开政府信息4238条。"
 
@@ -142,10 +143,9 @@ def test_hopeless_input_raises_clear_errors(data, error):
 def test_docx_report_read():
     """A DOCX report (python-docx writes it; the seed's prose inside) gives the seed's figures."""
     import io
-    from pathlib import Path
 
     import docx
-    lines = [l for l in (Path(__file__).parent / "data" / "seeds" / "xizang-zjt-2014.txt").read_text().split("\n")
+    lines = [l for l in (SEED_DIR / "xizang-zjt-2014.txt").read_text().split("\n")
              if l.strip() and "|" not in l]
     d = docx.Document()
     d.add_paragraph("西藏自治区住房和城乡建设厅2014年政府信息公开工作年度报告")

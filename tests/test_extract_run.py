@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from archive.db import open_db
 from archive.extract import EXTRACTOR_VERSION
 from archive.extract.run import run_extract
 from archive.store import Archive
+from replica.content.seeds import SEED_DIR
 
-SEEDS = Path(__file__).parent / "data" / "seeds"
+SEEDS = SEED_DIR
 ROOT = Path(__file__).resolve().parents[1]
 FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 
@@ -82,11 +82,11 @@ def archive(tmp_path):
                             trs_page(qz[3], qz_meta, qz[6:], charset="gbk").encode("gbk", "xmlcharrefreplace"))
     # a page that only links its PDF; the PDF holds the report
     xz = seed_lines("xizang-zjt-2014.txt")
-    link_page = (f'<html><head><meta charset="utf-8"><meta name="ArticleTitle" content="西藏自治区住房和城乡建设厅'
-                 f'2014年政府信息公开工作年度报告"><meta name="PubDate" content="2015-03-26 18:15">'
-                 f'</head><body><table><tr><td>索 引 号:</td><td>K3984687-7/2015-00053</td></tr></table>'
-                 f'<div class="TRS_Editor"><p>附件:<a href="./P020190223_64760.pdf">2014年年报.pdf</a></p>'
-                 f'</div></body></html>')
+    link_page = ('<html><head><meta charset="utf-8"><meta name="ArticleTitle" content="西藏自治区住房和城乡建设厅'
+                 '2014年政府信息公开工作年度报告"><meta name="PubDate" content="2015-03-26 18:15">'
+                 '</head><body><table><tr><td>索 引 号:</td><td>K3984687-7/2015-00053</td></tr></table>'
+                 '<div class="TRS_Editor"><p>附件:<a href="./P020190223_64760.pdf">2014年年报.pdf</a></p>'
+                 '</div></body></html>')
     ids["xizang"] = capture(store, run, "xizang_zjt", XIZANG_URL, link_page.encode())
     ids["xizang_pdf"] = capture(store, run, "xizang_zjt", XIZANG_PDF, pdf_of(xz[3:-2]), kind="attachment",
                                 ctype="application/pdf", referer=XIZANG_URL)

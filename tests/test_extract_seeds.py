@@ -1,4 +1,4 @@
-"""The five seed reports (tests/data/seeds, copies of the texts the project started from) give exactly
+"""The five seed reports (replica/seeds, copies of the texts the project started from) give exactly
 the figures the issue fixes; keys it does not mention are checked against the seed text's wording."""
 import json
 import subprocess
@@ -9,8 +9,9 @@ import pytest
 
 from archive.extract.extract import extract_document
 from archive.keys import HEADLINE_KEYS
+from replica.content.seeds import SEED_DIR
 
-SEEDS = Path(__file__).parent / "data" / "seeds"
+SEEDS = SEED_DIR
 ROOT = Path(__file__).resolve().parents[1]
 
 # The issue's figures (null = the report does not say).

@@ -17,6 +17,7 @@ from archive.extract import checks as C
 from archive.extract import tables as T
 from archive.extract.labels import norm, parse_value
 from archive.keys import T3_COLS, check_names
+from replica.content.seeds import SEED_DIR
 
 DATA = Path(__file__).parent / "data"
 
@@ -296,7 +297,7 @@ def test_cell_per_line_table3():
 
 
 def test_quzhou_seed_indicator_table():
-    text = (DATA / "seeds" / "quzhou-zjj-2020.txt").read_text(encoding="utf-8")
+    text = (SEED_DIR / "quzhou-zjj-2020.txt").read_text(encoding="utf-8")
     res = T.stats_from_text(text)
     ind = {s.row: s for s in res.stats if s.table == "indicator"}
     assert res.has_indicator_table and res.template is None

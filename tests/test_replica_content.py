@@ -10,7 +10,6 @@ import io
 import json
 import re
 from collections import defaultdict
-from pathlib import Path
 
 import docx
 import lxml.html
@@ -19,6 +18,7 @@ import pytest
 
 from archive.keys import HEADLINE_KEYS
 from replica import corpus as corpus_mod
+from replica.content.seeds import SEED_DIR
 from replica.corpus import build_corpus, ground_truth
 
 FW = str.maketrans("０１２３４５６７８９", "0123456789")
@@ -124,7 +124,7 @@ def test_every_table_figure_in_html(corpus):
 
 
 def test_quzhou_table_keeps_every_number_of_the_seed(corpus):
-    lines = Path("/work/shared/seeds/quzhou-zjj-2020.txt").read_text(encoding="utf-8").splitlines()
+    lines = (SEED_DIR / "quzhou-zjj-2020.txt").read_text(encoding="utf-8").splitlines()
     start = next(i for i, s in enumerate(lines) if s.strip() == "本年累计")
     seed_numbers = [float(s.strip()) for s in lines[start:] if NUMBER.match(s.strip())]
     assert html_tables(corpus.report("quzhou_zjj", 2020).body_html)[0] == seed_numbers

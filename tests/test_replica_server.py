@@ -1,7 +1,7 @@
 """The replica web server, checked from the outside: a stdlib client through the proxy, an independent
 lxml link-follower, raw sockets for faults, and real Chromium for the Suizhou JS challenge.
 
-Truth comes from outside the server: the seed files (/work/shared/seeds), the corpus (titles, attachment
+Truth comes from outside the server: the seed files (replica/seeds), the corpus (titles, attachment
 bytes), crawler/agencies.yaml (column URLs) and the confirmed real URLs in design/sites.md.
 """
 from __future__ import annotations
@@ -19,12 +19,13 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 import yaml
+from conftest import CHROMIUM_ARGS
 from lxml import etree, html
 
-from conftest import CHROMIUM_ARGS
+from replica.content.seeds import SEED_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = Path("/work/shared/seeds")
+SEEDS = SEED_DIR
 REGISTRY = yaml.safe_load((ROOT / "crawler" / "agencies.yaml").read_text(encoding="utf-8"))
 CONFIRMED = {  # design/sites.md (confirmed real URLs)
     ("hunan_zjt", 2018): "http://www.hunan.gov.cn/hnszf/xxgk/zfxxgknb/szbm_97944/201903/t20190322_5299653.html",

@@ -1,4 +1,4 @@
-"""The five seed reports (/work/shared/seeds) as their CMS holds them.
+"""The five seed reports (replica/seeds, the texts the project started from) as their CMS holds them.
 
 Page chrome and metadata lines are stripped from the body (the site layout adds its own); the
 metadata goes into the Report fields exactly as the seed shows it. Quzhou's flattened indicator
@@ -8,7 +8,6 @@ Simplified official text, the untouched mirror text is kept for a mirror host.
 from __future__ import annotations
 
 import html
-import os
 import re
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from . import grid as g
 from . import indicator
 from .truth import make_truth
 
-SEED_DIR = Path(os.environ.get("NIANBAO_SEEDS", "/work/shared/seeds"))
+SEED_DIR = Path(__file__).resolve().parent.parent / "seeds"   # replica/seeds: the five texts, verbatim
 PINYIN_GLOSS = re.compile(r"\(([a-zāáǎàōóǒòēéěèīíǐìūúǔùüǖǘǚǜńňǹḿ]+)\)")
 
 
@@ -29,7 +28,7 @@ def read_seed(name: str) -> list[str]:
     try:
         return path.read_text(encoding="utf-8").splitlines()
     except OSError as e:
-        raise FileNotFoundError(f"seed report {path} is missing ({e}); set NIANBAO_SEEDS") from e
+        raise FileNotFoundError(f"seed report {path} is missing ({e})") from e
 
 
 def paragraphs(lines: list[str]) -> str:
