@@ -3,7 +3,6 @@ families' list parsing and pagination, the archive store, the runner's argument 
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from scrapy.http import HtmlResponse, Request, XmlResponse
 
 from archive.store import Archive, CaptureError
 from crawler.registry import UnknownAgency, agencies, find_agencies, get_agency
-from crawler.spiders.families.base import anchors, is_report_title
+from crawler.spiders.families.base import is_report_title
 from crawler.spiders.guangxi_zjt import GuangxiZjt
 from crawler.spiders.hunan_zjt import HunanZjt
 from crawler.spiders.quzhou_zjj import QuzhouZjj
@@ -78,7 +77,7 @@ HUNAN = "http://www.hunan.gov.cn/hnszf/xxgk/zfxxgknb/szbm_97944/"
 
 
 def test_hunan_list_keeps_own_reports_including_document_write_cells():
-    page = f"""<ul>
+    page = """<ul>
 <li><a href="./201903/t20190322_5299653.html" title="湖南省住房和城乡建设厅2018年政府信息公开工作年度报告">湖南省住房…</a></li>
 <li><script>document.write('<a href="./201903/t20190320_1.html" title="湖南省交通运输厅2018年政府信息公开工作年度报告">x</a>');</script></li>
 <li><script>document.write('<a href="./202001/t20200120_2.html" title="湖南省住房和城乡建设厅2019年政府信息公开工作年度报告">y</a>');</script></li>

@@ -97,7 +97,7 @@ RULES: list[Rule] = [
 
     # applications carried over from last year / into next year
     _r("applications_carried_over", rf"上一?年度?结转[^,;。\d]{{0,16}}?{NUM}{COUNT_UNIT}"),
-    _r("carried_forward", rf"(?:没有|无|未)[^,;。\d]{{0,4}}?(?:下一?年度?结转|结转(?:至|到)?下一?年)", zero=True),
+    _r("carried_forward", r"(?:没有|无|未)[^,;。\d]{0,4}?(?:下一?年度?结转|结转(?:至|到)?下一?年)", zero=True),
     _r("carried_forward", rf"结转(?:至|到)?下一?年度?(?:继续办理)?[^,;。\d]{{0,6}}?{NUM}{COUNT_UNIT}"),
     _r("carried_forward", rf"{NUM}{COUNT_UNIT}[^,;。\d]{{0,8}}?结转(?:至|到)?下一?年"),
 
@@ -117,13 +117,13 @@ RULES: list[Rule] = [
     _r("review_total", rf"行政复议[^;。]{{0,30}}?信息公开类?(?:案件)?(?:有|共)?{NUM}\s*(?P<unit>件|起|宗)",
        scope="sentence", veto=_REVIEW_BODY),
     _r("review_total", rf"{_NEG}[^;。\d]{{0,30}}?行政复议", zero=True, scope="sentence", veto=_REVIEW_BODY),
-    _r("review_total", rf"行政复议[^;。\d]{{0,20}}?(?:均|都)?(?:为|是)?(?:0|零)\s*(?:件|起|次|宗)?(?!\d)",
+    _r("review_total", r"行政复议[^;。\d]{0,20}?(?:均|都)?(?:为|是)?(?:0|零)\s*(?:件|起|次|宗)?(?!\d)",
        zero=True, scope="sentence", veto=_REVIEW_BODY),
     _r("review_total", rf"行政复议[^,;。\d诉]{{0,12}}?(?:共|有)?{NUM}\s*(?P<unit>件|起|次|宗)", veto=_REVIEW_BODY),
     _r("litigation_total", rf"行政诉讼[^;。]{{0,30}}?信息公开类?(?:案件)?(?:有|共)?{NUM}\s*(?P<unit>件|起|宗)",
        scope="sentence"),
     _r("litigation_total", rf"{_NEG}[^;。\d]{{0,40}}?行政诉讼", zero=True, scope="sentence"),
-    _r("litigation_total", rf"行政诉讼[^;。\d]{{0,20}}?(?:均|都)?(?:为|是)?(?:0|零)\s*(?:件|起|次|宗)?(?!\d)",
+    _r("litigation_total", r"行政诉讼[^;。\d]{0,20}?(?:均|都)?(?:为|是)?(?:0|零)\s*(?:件|起|次|宗)?(?!\d)",
        zero=True, scope="sentence"),
     _r("litigation_total", rf"行政诉讼[^,;。\d]{{0,12}}?(?:共|有)?{NUM}\s*(?P<unit>件|起|次|宗)"),
 

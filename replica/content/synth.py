@@ -16,7 +16,7 @@ from replica.model import Attachment, Notice, Report
 
 from . import indicator, prose, template
 from .docx import render_docx
-from .grid import Grid, Quirks, to_html
+from .grid import Quirks, to_html
 from .pdf import render_pdf
 from .truth import make_truth
 
@@ -260,7 +260,7 @@ def notices_for(a: Agency, seed: int, used: set[int]) -> list[Notice]:
         t = title.format(name=a.name, y=y)
         nid = doc_id_for(a, y, rng, used, report=False)
         used.add(nid)
-        body = "".join(para(s) for s in [f"各有关单位：", f"现将{t.replace('关于', '').replace('的通知', '')}有关事项通知如下。",
+        body = "".join(para(s) for s in ["各有关单位：", f"现将{t.replace('关于', '').replace('的通知', '')}有关事项通知如下。",
                                          "请结合实际认真贯彻执行。", a.name, when.strftime("%Y年%-m月%-d日")])
         out.append(Notice(agency=a.slug, title=t, published=when.strftime(a.time_fmt),
                           url_date=when.strftime("%Y%m%d"), doc_id=nid, body_html=body))
