@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -35,15 +34,13 @@ import pytest
 
 from archive.db import open_db
 from crawler.registry import agencies
+from tests.datasette_server import (
+    OPENER as _OPENER,  # loopback, never through the replica's proxy
+)
+from tests.datasette_server import ROOT, serve, stop
 
-ROOT = Path(__file__).resolve().parents[1]
-DATASETTE = Path(sys.executable).with_name("datasette")
-METADATA = ROOT / "archive" / "datasette" / "metadata.yml"
-PLUGINS = ROOT / "archive" / "datasette" / "plugins"
 MAX_LATENCY = 2.0  # seconds for any one request (sql_time_limit_ms is 3000)
 CHILD_TIMEOUT = 45  # seconds for each child (each takes about 12 s here with Datasette busy)
-# Loopback, never through the replica's proxy in http_proxy.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 # What the poller asks, in turn: (name, path). Tables, a view over several tables, SQL, canned queries.
 QUERIES = [
@@ -70,34 +67,6 @@ class Answer:
     status: int
     latency: float
     body: object     # parsed JSON, or the error text
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve_live(db: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    """`datasette serve archive.db` as docs/datasette.md says for a live archive (no -i). Its
-    output goes to a file: an unread pipe fills with the access log and blocks the server."""
-    port = free_port()
-    cmd = [str(DATASETTE), "serve", str(db), "--metadata", str(METADATA), "--plugins-dir", str(PLUGINS),
-           "--setting", "truncate_cells_html", "120", "--setting", "sql_time_limit_ms", "3000",
-           "--host", "127.0.0.1", "--port", str(port)]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            _OPENER.open(base + "/-/versions.json", timeout=2).read()
-            return proc, base
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("datasette did not start:\n" + log.read_text(errors="replace"))
-            time.sleep(0.1)
 
 
 class Poller(threading.Thread):
@@ -186,7 +155,7 @@ def test_datasette_answers_during_crawl_and_extraction(replica, tmp_path):
     env.pop("NIANBAO_DB", None)
     crawl_args = ["--db", str(db), "--no-polite", "--log-level", "INFO"]
 
-    datasette, base = serve_live(db, tmp_path / "datasette.log")
+    datasette, base = serve(db, immutable=False, log=tmp_path / "datasette.log")
     poller, heavy = Poller(base, QUERIES), Poller(base, HEAVY)
     try:
         poller.start()
@@ -204,10 +173,7 @@ def test_datasette_answers_during_crawl_and_extraction(replica, tmp_path):
     finally:
         for p in (poller, heavy):
             p.halt.set()
-        for p in (poller, heavy):
-            p.join(timeout=40)
-        datasette.terminate()
-        datasette.wait(timeout=10)
+        stop(datasette)
         report(poller, heavy)
     ds_log = (tmp_path / "datasette.log").read_text(errors="replace")
     answers = poller.answers

@@ -12,11 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -30,12 +26,10 @@ from archive.db import open_db
 from archive.keys import T3_COLS, T4_COLS, T4_ROWS, check_names, t3_rows
 from archive.search import enable_search, search
 from replica.content.seeds import SEED_DIR
+from tests.datasette_server import METADATA, ROOT, serve, stop
+from tests.datasette_server import OPENER as _OPENER
 
-ROOT = Path(__file__).resolve().parents[1]
-METADATA = ROOT / "archive" / "datasette" / "metadata.yml"
-PLUGINS = ROOT / "archive" / "datasette" / "plugins"
 SEEDS = SEED_DIR
-DATASETTE = Path(sys.executable).with_name("datasette")
 
 # The seeds as the seeds README lists them: file -> (agency, report year). Independent truth.
 SEED_REPORTS = {
@@ -72,13 +66,6 @@ SAMPLE_T4 = {("hunan_zjt", 2021): {"review": {"upheld": 1, "total": 1},
 
 
 # Loopback only: never through an http_proxy the environment may set for the replica web.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _html(title: str, text: str, charset: str) -> bytes:
@@ -231,35 +218,6 @@ def source_archive(crawled_archive) -> Path:
 def archive_db(source_archive, tmp_path_factory) -> Path:
     """A snapshot published as docs/datasette.md says, served with -i."""
     return publish(source_archive, tmp_path_factory.mktemp("publish") / "archive.db")
-
-
-def serve(db_path: Path, *extra: str, immutable: bool = True):
-    """Start `datasette serve` exactly as docs/datasette.md says; return (process, base URL)."""
-    port = _free_port()
-    cmd = [str(DATASETTE), "serve", *(["-i"] if immutable else []), str(db_path),
-           "--metadata", str(METADATA), "--plugins-dir", str(PLUGINS),
-           "--setting", "truncate_cells_html", "120", "--setting", "sql_time_limit_ms", "3000",
-           "--host", "127.0.0.1", "--port", str(port), *extra]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            _OPENER.open(base + "/-/versions.json", timeout=2).read()
-            return proc, base
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("datasette did not start:\n" + proc.stdout.read().decode())
-            time.sleep(0.2)
-
-
-def stop(proc) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 @pytest.fixture(scope="session")

@@ -243,24 +243,36 @@ def test_truncated_database(tmp_path):
     assert db.read_bytes() == data
 
 
-def test_database_in_use(tmp_path):
-    """Another process holds the lock (the documented protocol: flock <db>.lock, pid inside)."""
+@pytest.fixture
+def lock_holder(tmp_path):
+    """Another process holding tmp_path/archive.db's lock as the documented protocol says (flock on
+    <db>.lock, its pid inside); released when the test ends or calls release()."""
     db = tmp_path / "archive.db"
     holder = subprocess.Popen([PY, "-c", f"""
-import fcntl, os, sys, time
+import fcntl, os, time
 fd = os.open({str(db) + '.lock'!r}, os.O_RDWR | os.O_CREAT)
 fcntl.flock(fd, fcntl.LOCK_EX)
 os.write(fd, str(os.getpid()).encode())
 print("locked", flush=True)
 time.sleep(60)
 """], stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "locked"
-        r = cli("run", "quzhou_zjj", "--db", db)
-        r2 = cli("extract", "--db", db)
-    finally:
+    assert holder.stdout.readline().strip() == "locked"
+
+    def release():
         holder.kill()
         holder.wait()
+    holder.release = release
+    yield holder
+    release()
+
+
+def test_database_in_use(tmp_path, lock_holder):
+    """Another process holds the lock: every command says so in one line and writes nothing."""
+    db = tmp_path / "archive.db"
+    holder = lock_holder
+    r = cli("run", "quzhou_zjj", "--db", db)
+    r2 = cli("extract", "--db", db)
+    holder.release()
     for res in (r, r2):
         assert res.returncode == 2
         assert res.stderr.strip() == f"error: archive.db is in use by another run (pid {holder.pid})"
@@ -293,29 +305,18 @@ def test_help_at_every_level():
             assert w in r.stdout, (args, w)
 
 
-def test_nightly_job_on_a_locked_archive_is_recorded_as_failed(tmp_path):
+def test_nightly_job_on_a_locked_archive_is_recorded_as_failed(tmp_path, lock_holder):
     """A manual run holds the archive when the nightly job fires: the job fails with the clear reason
     (EVENT_JOB_ERROR -> runs kind failed), nothing is crawled, the scheduler goes on."""
     db = tmp_path / "archive.db"
-    holder = subprocess.Popen([PY, "-c", f"""
-import fcntl, os, time
-fd = os.open({str(db) + '.lock'!r}, os.O_RDWR | os.O_CREAT)
-fcntl.flock(fd, fcntl.LOCK_EX)
-os.write(fd, str(os.getpid()).encode())
-print("locked", flush=True)
-time.sleep(60)
-"""], stdout=subprocess.PIPE, text=True)
+    holder = lock_holder
+    proc = start_scheduler("--db", db, "--first-run-in", 0)
     try:
-        assert holder.stdout.readline().strip() == "locked"
-        proc = start_scheduler("--db", db, "--first-run-in", 0)
-        try:
-            failed = wait_for(lambda: [r for r in runs(db) if r["kind"] == "failed"], what="a failed row")
-            assert proc.poll() is None
-        finally:
-            rc, out = stop(proc)
+        failed = wait_for(lambda: [r for r in runs(db) if r["kind"] == "failed"], what="a failed row")
+        assert proc.poll() is None
     finally:
-        holder.kill()
-        holder.wait()
+        rc, out = stop(proc)
+    holder.release()
     assert rc == 0, out
     assert failed[0]["failure"] == f"archive.db is in use by another run (pid {holder.pid})"
     assert [r["kind"] for r in runs(db)] == ["failed"]
