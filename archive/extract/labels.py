@@ -176,11 +176,14 @@ T3_COL_LABELS = {"natural_person": "自然人", "commercial": "商业企业", "r
 T3_MARKERS = re.compile(r"本年新收|上年结转|予以公开|结转下年")
 
 
+def first_match(rules: list[tuple[str, re.Pattern]], text: str) -> str | None:
+    """The key of the first rule whose pattern occurs in `text` (rules are ordered most specific
+    first), or None."""
+    return next((key for key, rx in rules if rx.search(text)), None)
+
+
 def t3_group(label: str) -> str | None:
-    for g, rx in _T3_GROUP_RULES:
-        if rx.search(label):
-            return g
-    return None
+    return first_match(_T3_GROUP_RULES, label)
 
 
 def t3_row_key(parts: list[str], group: str | None) -> str | None:
@@ -190,9 +193,8 @@ def t3_row_key(parts: list[str], group: str | None) -> str | None:
     if not parts:
         return None
     for text in (parts[-1], "".join(parts)):
-        for key, rx in T3_ROW_RULES:
-            if rx.search(text):
-                return key
+        if key := first_match(T3_ROW_RULES, text):
+            return key
         g = t3_group(text)
         if g == "other":
             rest = _T3_GROUP_RULES[3][1].split(text, 1)[1]
@@ -203,10 +205,7 @@ def t3_row_key(parts: list[str], group: str | None) -> str | None:
 
 
 def t3_col_key(text: str) -> str | None:
-    for key, rx in T3_COL_RULES:
-        if rx.search(text):
-            return key
-    return None
+    return first_match(T3_COL_RULES, text)
 
 
 # --- table 四 ----------------------------------------------------------------------------------
@@ -230,10 +229,7 @@ T4_COL_LABELS = {"upheld": "结果维持", "corrected": "结果纠正", "other":
 
 
 def t4_col_key(text: str) -> str | None:
-    for key, rx in T4_COL_RULES:
-        if rx.search(text):
-            return key
-    return None
+    return first_match(T4_COL_RULES, text)
 
 
 # --- table 二 ----------------------------------------------------------------------------------
@@ -258,10 +254,7 @@ def t2_row_key(label: str) -> str | None:
 
 
 def t2_col_key(text: str) -> str | None:
-    for key, rx in T2_COL_RULES:
-        if rx.search(text):
-            return key
-    return None
+    return first_match(T2_COL_RULES, text)
 
 
 # --- indicator tables --------------------------------------------------------------------------
