@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from archive.extract.document import Document, normalise
+from archive.extract.places import find_place
 
 REGISTRY_PATH = Path(__file__).resolve().parents[2] / "crawler" / "agencies.yaml"
 
@@ -345,6 +346,33 @@ def intro_org(text: str) -> str | None:
     return None
 
 
+# ---------------------------------------------------------------- places
+
+def read_place(name: str, text: str = "") -> tuple[str, list[str]]:
+    """The agency name with its place part spelt as the gazetteer does (one OCR-wrong character
+    corrected where the document confirms it), and a warning per correction."""
+    m = find_place(name, text)
+    if m is None or not m.corrections:
+        return name, []
+    compact = re.sub(r"\s+", "", name)
+    fixed = m.corrected + compact[len(m.text):]
+    return fixed, [f"place {a} read as {b} (one character differs)" for a, b in m.corrections]
+
+
+def region_of(agency: str, text: str = "") -> tuple[str | None, list[str]]:
+    """GB/T 2260 code of the place an agency name starts with, or None (with a warning when the name
+    has a place we cannot pin down: ambiguous, or not in the gazetteer)."""
+    m = find_place(agency, text)
+    if m is None:
+        return None, []
+    if m.ambiguous:
+        codes = ", ".join(p.code for p in m.ambiguous)
+        return None, [f"place {m.text} fits several divisions ({codes}): no region code"]
+    if m.unread:
+        return None, [f"place {m.unread} is not in the gazetteer: no region code"]
+    return (m.place.code if m.place else None), []
+
+
 # ---------------------------------------------------------------- all together
 
 def extract_meta(doc: Document, url: str | None = None) -> dict:
@@ -394,14 +422,18 @@ def extract_meta(doc: Document, url: str | None = None) -> dict:
     explicit = [title_org(title), head.get("contentsource"), publisher, signature_name(doc.text),
                 intro_org(doc.text)]
     agency = slug = None
-    unresolved = None
+    unresolved = unresolved_notes = None
     for name in filter(None, explicit):
         s = resolve_agency(name, host_slugs=host_slugs, text=full_text)
+        fixed, notes = (name, []) if s else read_place(name, full_text)
+        if s is None and fixed != name:
+            s = resolve_agency(fixed, host_slugs=host_slugs, text=full_text)
         if s:
             slug = s
+            warnings += notes
             break
-        if unresolved is None and is_full_name(name):
-            unresolved = canon_name(name)
+        if unresolved is None and is_full_name(fixed):
+            unresolved, unresolved_notes = canon_name(fixed), notes
     if slug is None and unresolved is None:
         slug = guess_agency_from_text(full_text, host_slugs)
         if slug is None and len(host_slugs) == 1:
@@ -411,9 +443,15 @@ def extract_meta(doc: Document, url: str | None = None) -> dict:
         agency = load_registry()[slug]["name"]
     elif unresolved:
         agency = unresolved
+        warnings += unresolved_notes
         warnings.append(f"agency {unresolved} is not in the registry")
     else:
         warnings.append("agency not found")
+    region_code = None
+    if agency:
+        province = load_registry()[slug].get("province") or "" if slug else ""
+        region_code, notes = region_of(agency, province + "\n" + full_text)
+        warnings += [n for n in notes if n not in warnings]
 
     pub_year = int(published[:4]) if published else None
     year = year_from_title(title)
@@ -425,6 +463,7 @@ def extract_meta(doc: Document, url: str | None = None) -> dict:
     if year is None:
         warnings.append("report year not found")
 
-    return {"title": title, "agency": agency, "agency_slug": slug, "year": year, "published": published,
+    return {"title": title, "agency": agency, "agency_slug": slug, "region_code": region_code,
+            "year": year, "published": published,
             "published_time": published_time, "index_no": index_no, "publisher": publisher,
             "doc_no": doc_no, "warnings": warnings}
