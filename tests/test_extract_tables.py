@@ -69,7 +69,7 @@ HAND_2019_T3 = {   # typed from the fixture: natural_person .. other_org, total 
     "refused.internal_affairs": [0, 0, 0, 0, 0, 0, 0],
     "refused.process_info": [1, 0, 0, 0, 0, 0, 1],
     "refused.enforcement_file": [0, 0, 0, 0, 0, 0, 0],
-    "refused.query_matter": [0, 0, 0, 0, 0, 0, None],
+    "refused.query_matter": [0, 0, 0, 0, 0, 0, 0],   # 总计 printed blank: 0 by the row's arithmetic
     "unable.not_held": [2, 0, 0, 0, 1, 0, 3],
     "unable.needs_creation": [0, 0, 0, 0, 0, 0, 0],
     "unable.unclear": [0, 0, 0, 0, 0, 0, 0],
@@ -90,6 +90,9 @@ def test_html_2019_table3(html2019):
     for row, expected in HAND_2019_T3.items():
         assert row7(t3, row) == expected, row
     assert {r for r, _ in t3} == set(HAND_2019_T3)
+    blank = next(s for s in html2019.stats if (s.table, s.row, s.col) == ("3", "refused.query_matter", "total"))
+    assert blank.source.startswith("inferred: row total = sum of applicant cells [t3.columns.refused.query_matter]")
+    assert not [s for s in html2019.stats if s.source.startswith("inferred") and s is not blank]
 
 
 def test_html_2019_table4(html2019):
@@ -123,12 +126,14 @@ def test_html_sources_and_labels(html2019):
 def test_html_checks_and_summary(html2019):
     results = {c.name: c.passed for c in C.run_checks(html2019.stats, 2019)}
     assert all(results.values()), [n for n, ok in results.items() if not ok]
-    # the missing total cell of 8.属于行政查询事项 skips exactly the checks that need it
-    skipped = set(check_names(2019)) - set(results)
+    # the blank total cell of 8.属于行政查询事项 is inferred (0), so every check runs
+    assert set(results) == set(check_names(2019))
+    without = [s for s in html2019.stats if not s.source.startswith("inferred")]
+    skipped = set(check_names(2019)) - {c.name for c in C.run_checks(without, 2019)}
     assert skipped == {"t3.outcomes.total", "t3.columns.refused.query_matter"}
     summary = C.summary_from_tables(html2019.stats, 2019)
     assert summary["applications_new"] == 15 and summary["handled_total"] == 15
-    assert summary["refused"] == 3            # 1 + 1 + 1 (query_matter total is empty)
+    assert summary["refused"] == 3            # 1 + 1 + 1 (+ query_matter's inferred 0)
     assert summary["unable_to_provide"] == 3 and summary["not_processed"] == 1
     assert summary["other_handling"] == 0 and summary["carried_forward"] == 1
     assert summary["review_total"] == 2 and summary["litigation_total"] == 1
@@ -545,7 +550,7 @@ def test_html_speed():
         t0 = time.perf_counter()
         res = T.stats_from_html(root)
         times.append(time.perf_counter() - t0)
-    assert len(res.stats) == 195
+    assert len(res.stats) == 196              # 195 printed + the blank 总计 forced to 0
     assert min(times) < 0.010, f"{min(times) * 1000:.1f} ms per page"
 
 

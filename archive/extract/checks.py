@@ -140,3 +140,33 @@ def summary_from_tables(stats: list[Stat], template: int | None) -> dict[str, fl
                 value = round(value * 10000, 2)
             out[key] = value
     return out
+
+
+def review_reason(stats: list[Stat], blanks: list[Stat], found_checks: list[Check],
+                  conflicts: list[str]) -> str | None:
+    """Why the tables' own checks point to a fault of extraction rather than of the report, or None.
+
+    - a figure read twice with different values (two rows took the same label);
+    - a column of table 三 absent from every row while the other columns are read (a column lost);
+    - most checks of one family failing, at least three (t3.balance / t3.outcomes / t3.columns /
+      t4): a row or column shifted, not one misprint, which fails one or two checks."""
+    reasons = []
+    if conflicts:
+        reasons.append(f"{len(conflicts)} figures read twice with different values, e.g. {conflicts[0]}")
+    rows_by_col: dict[str, set[str]] = {c: set() for c in T3_COLS}
+    for s in [*stats, *blanks]:
+        if s.table == "3" and s.col in rows_by_col:
+            rows_by_col[s.col].add(s.row)
+    most = max(len(v) for v in rows_by_col.values())
+    absent = [c for c, v in rows_by_col.items() if not v]
+    if most >= 5 and absent and len(absent) < len(T3_COLS) - 1:
+        reasons.append(f"table 三 column(s) {', '.join(absent)} absent from every row")
+    families: dict[str, list[bool]] = {}
+    for ch in found_checks:
+        fam = ch.name.rsplit(".", 1)[0] if ch.name.startswith("t3.") else "t4"
+        families.setdefault(fam, []).append(ch.passed)
+    for fam, results in families.items():
+        failed = results.count(False)
+        if failed >= 3 and 2 * failed >= len(results):
+            reasons.append(f"{failed} of {len(results)} {fam} checks fail: rows or columns probably misread")
+    return "; ".join(reasons) or None

@@ -128,6 +128,7 @@ def extract_document(data: bytes, *, url: str | None = None, content_type: str |
         "original_text": doc.original_text,
         "links": doc.links,
         "warnings": warnings,
+        "needs_review": found.needs_review,   # tables whose checks point to misreading (tables.py)
         "encoding": encoding,
         "kind": kind,
     }

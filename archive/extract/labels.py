@@ -14,6 +14,7 @@ Cell rule (``parse_value``):
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from functools import lru_cache
@@ -59,6 +60,22 @@ def parse_value(cell: str) -> tuple[bool, float | None, str | None]:
         return False, None, None
     num = float(m.group(1).replace(",", "") + (m.group(2) or ""))
     return True, num, m.group(3)
+
+
+MAX_FIGURE = 1e10   # no count, sum or fee of a disclosure report comes near ten billion
+
+
+def invalid_value(table: str, col: str, value: float) -> str | None:
+    """Why a parsed figure cannot be a value of this table's column, or None when it can:
+    counts are finite, non-negative and (tables 三/四) whole; only table 二's 增/减 column is
+    signed; a figure beyond MAX_FIGURE is digits run together or junk, not a count."""
+    if not math.isfinite(value) or abs(value) > MAX_FIGURE:
+        return f"{value:g} is not a plausible figure"
+    if value < 0 and not (table == "2" and col == "change"):
+        return f"{value:g} is negative"
+    if table in ("3", "4") and not float(value).is_integer():
+        return f"{value:g} is not a whole count"
+    return None
 
 
 def is_unit(cell: str) -> bool:

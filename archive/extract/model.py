@@ -31,3 +31,5 @@ class TableResult:
     has_indicator_table: bool = False
     text: str = ""                # the document's text (for PDF/DOCX: all of it, tables included)
     warnings: list[str] = field(default_factory=list)  # rows or pages that could not be read
+    blanks: list[Stat] = field(default_factory=list)    # cells of tables 三/四 printed empty (value None)
+    needs_review: str | None = None   # why the tables' own checks point to an extraction fault, or None

@@ -16,8 +16,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from archive.extract import checks
 from archive.extract import labels as L
 from archive.extract.grid import Cell, Grid, html_grids, text_grids
+from archive.extract.infer import infer_blanks
 from archive.extract.model import Stat, TableResult
 from archive.keys import T2_COLS, T3_COLS, T4_COLS, T4_ROWS
 
@@ -83,6 +85,11 @@ class _Mapper:
         self.data_rows = 0
         self.t3_other: set[str] = set()
         self.t2_cols: set[str] = set()
+        self.values: dict[tuple[str, str, str], float] = {}
+        self.sources: dict[tuple[str, str, str], str] = {}
+        self.blanks: dict[tuple[str, str, str], Stat] = {}
+        self.conflicts: list[str] = []
+        self.blank_row: tuple | None = None   # a table 三 row with a label and only empty cells
 
     # -- driver --
     def run(self, grids: list[Grid]) -> None:
@@ -98,8 +105,10 @@ class _Mapper:
                     self.row(g, r, row)
                 except Exception as e:  # a malformed row must not lose the rest of the document
                     self.warnings.append(f"{g.source(r, 0)}: {type(e).__name__}: {e}")
+        self.flush_blank_row()
 
     def switch(self, mode: str | None) -> None:
+        self.flush_blank_row()
         self.mode = None if mode == "end" else mode
         self.pending, self.header_rows = [], []
         self.colmap, self.colmap_grid, self.group, self.hier = None, None, None, {}
@@ -108,9 +117,27 @@ class _Mapper:
 
     def emit(self, table: str, row: str, col: str, value: float | None, label: str,
              unit: str | None, source: str) -> None:
-        if value is None or (table, row, col) in self.keys:
+        """One figure; an empty cell (value None) of table 三/四 is recorded as a blank. A figure
+        that cannot be a count is refused with a warning; a key read twice keeps the first value
+        and a different second value is a conflict (the rows were read wrongly somewhere)."""
+        key = (table, row, col)
+        if value is None:
+            if table in ("3", "4") and key not in self.keys:
+                self.blanks.setdefault(key, Stat(table, row, col, None, label, unit, source))
             return
-        self.keys.add((table, row, col))
+        if key in self.keys:
+            held = self.values[key]
+            if held != value:
+                self.conflicts.append(f"{source}: {'/'.join(key)} read again as {value:g} "
+                                      f"(first {held:g} at {self.sources[key]})")
+            return
+        problem = L.invalid_value(table, col, value)
+        if problem:
+            self.warnings.append(f"{source}: table {table} {row}/{col}: {problem}, not taken")
+            return
+        self.keys.add(key)
+        self.values[key], self.sources[key] = value, source
+        self.blanks.pop(key, None)
         self.stats.append(Stat(table, row, col, value, label, unit, source))
 
     def row(self, g: Grid, r: int, row: list[Cell]) -> None:
@@ -139,8 +166,21 @@ class _Mapper:
             labels = labels[cue_at + 1:]
             if self.mode == "indicator":
                 self.has_indicator = True
+        own_labels = [t for _, t in labels]
+        if self.blank_row is not None:
+            # the row before printed a label and nothing else: a blank row of its own when this
+            # row has its own different label, else the first line of this row's label
+            k = L.t3_row_key(own_labels, self.group) if own_labels else None
+            if k is not None and k != self.blank_row[4]:
+                self.flush_blank_row()
+            else:
+                self.blank_row = None
         if not valued:
             if self.mode is not None:
+                if self.mode == "t3" and g.aligned and self.data_rows and own_labels:
+                    k = L.t3_row_key(own_labels, self.group)
+                    if k is not None:
+                        self.blank_row = (g, r, row, len(self.pending), k, last_label)
                 self.header_rows.append(row)
                 self.pending.extend(t for _, t in labels)
                 if self.mode == "t2":
@@ -168,6 +208,19 @@ class _Mapper:
             self.indicator_row(g, r, row, parts)
         self.header_rows = []
         self.data_rows += 1
+
+    def flush_blank_row(self) -> None:
+        """Read the pending blank row of table 三 as a row whose every figure cell is empty."""
+        if self.blank_row is None or self.mode != "t3":
+            self.blank_row = None
+            return
+        g, r, row, n_pending, _, last_label = self.blank_row
+        self.blank_row = None
+        parts = self.pending[n_pending:]
+        self.pending = self.pending[:n_pending]
+        header_rows, self.header_rows = self.header_rows, []
+        self.t3_row(g, r, row, parts, parts, last_label)
+        self.header_rows = [h for h in header_rows if h is not row]
 
     # -- helpers --
     @staticmethod
@@ -415,8 +468,19 @@ def stats_from_grids(grids: list[Grid], text: str = "") -> TableResult:
     """The mapping layer: Stats of every statistics table in these grids (document order)."""
     m = _Mapper()
     m.run(grids)
-    return TableResult(stats=m.stats, template=m.template(), has_indicator_table=m.has_indicator,
-                       text=text, warnings=m.warnings)
+    template = m.template()
+    blanks = list(m.blanks.values())
+    if any(b.row.startswith("other.") for b in blanks) or m.t3_other - {"other"}:
+        blanks = [b for b in blanks if b.row != "other"]   # a 2021 (六)其他处理 group row, not a row
+    inferred, warnings = infer_blanks(m.stats, blanks, template)
+    stats = m.stats + inferred
+    done = {(s.table, s.row, s.col) for s in inferred}
+    blanks = [b for b in blanks if (b.table, b.row, b.col) not in done]
+    reason = checks.review_reason(stats, blanks, checks.run_checks(stats, template), m.conflicts)
+    if reason:
+        warnings.append(f"needs review: {reason}")
+    return TableResult(stats=stats, template=template, has_indicator_table=m.has_indicator,
+                       text=text, warnings=m.warnings + warnings, blanks=blanks, needs_review=reason)
 
 
 def stats_from_html(root) -> TableResult:
