@@ -117,3 +117,74 @@ def test_title_on_two_lines_names_an_agency_outside_the_registry():
     m = extract_meta(from_text(text))
     assert m["title"] == "淮安市洪泽区人民政府2024 年政府信息公开工作年度报告"
     assert (m["agency"], m["agency_slug"], m["year"]) == ("淮安市洪泽区人民政府", None, 2024)
+
+
+# ---------------------------------------------------------------- label/value blocks (issue 15)
+
+def test_label_row_over_value_row():
+    html = ("<html><body><table><tr><td>索引号</td><td>分类</td><td>发布机构</td><td>发布日期</td></tr>"
+            "<tr><td>11320829014241133G/2024-00001</td><td>年度报告</td><td>淮安市洪泽区人民政府办公室</td>"
+            "<td>2024-01-20</td></tr></table>"
+            f"<h1>淮安市洪泽区人民政府2023年政府信息公开工作年度报告</h1><div id='zoom'>{P}</div></body></html>")
+    m = meta_of(html)
+    assert (m["index_no"], m["publisher"], m["published"]) == (
+        "11320829014241133G/2024-00001", "淮安市洪泽区人民政府办公室", "2024-01-20")
+
+
+def test_dl_dt_dd_block():
+    html = ("<html><body><dl class='info'><dt>索引号:</dt><dd>000014349/2023-00012</dd>"
+            "<dt>发布机构:</dt><dd>常德市鼎城区教育局</dd><dt>公开日期:</dt><dd>2023年1月18日</dd>"
+            "<dt>文号:</dt><dd></dd></dl>"
+            f"<h2>常德市鼎城区教育局2022年政府信息公开工作年度报告</h2><div id='zoom'>{P}</div></body></html>")
+    m = meta_of(html)
+    assert (m["index_no"], m["publisher"], m["published"], m["doc_no"]) == (
+        "000014349/2023-00012", "常德市鼎城区教育局", "2023-01-18", None)
+    assert m["region_code"] == "430703"
+
+
+def test_spans_with_nothing_between_label_and_value():
+    html = ("<html><body><div class='meta'><span>索引号</span><span>K12A-2023-00451</span>"
+            "<span>发布机构</span><span>桐庐县财政局</span><span>发布日期</span><span>2023-01-31</span></div>"
+            f"<h1>桐庐县财政局2022年度政府信息公开工作年度报告</h1><div id='zoom'>{P}</div></body></html>")
+    m = meta_of(html)
+    assert (m["index_no"], m["publisher"], m["published"]) == ("K12A-2023-00451", "桐庐县财政局", "2023-01-31")
+
+
+def test_values_on_the_line_after_their_labels():
+    text = ("名称\n锦屏县人民政府2021年政府信息公开工作年度报告\n索引号\n000014349/2022-0123\n分类\n年度报告\n"
+            "发布机构\n锦屏县人民政府办公室\n文号\n锦府办发〔2022〕5号\n成文日期\n2022-01-25\n公开日期\n2022-01-28\n"
+            "一、总体情况\n2021年,我县主动公开政府信息1500条。")
+    m = extract_meta(from_text(text))
+    assert m["title"] == "锦屏县人民政府2021年政府信息公开工作年度报告"
+    assert (m["index_no"], m["publisher"], m["published"]) == (
+        "000014349/2022-0123", "锦屏县人民政府办公室", "2022-01-28")
+    assert m["doc_no"] == "锦府办发〔2022〕5号" and m["region_code"] == "522628"
+
+
+def test_label_without_value_takes_nothing_from_the_next_label():
+    text = "索引号\n发布机构\n桐庐县财政局\n发布日期\n2023-01-31\n桐庐县财政局2022年度政府信息公开工作年度报告\n正文。"
+    m = extract_meta(from_text(text))
+    assert m["index_no"] is None and m["publisher"] == "桐庐县财政局" and m["published"] == "2023-01-31"
+
+
+def test_space_separated_metadata_of_a_pdf():
+    text = ("索引号 11320829014241133G/2024-00003 分类 年度报告\n发布机构 淮安市洪泽区人民政府办公室 发文日期 2024-01-19\n"
+            "淮安市洪泽区人民政府2023年政府信息公开工作年度报告\n正文。")
+    m = extract_meta(from_text(text))
+    assert (m["index_no"], m["publisher"], m["published"]) == (
+        "11320829014241133G/2024-00003", "淮安市洪泽区人民政府办公室", "2024-01-19")
+
+
+@pytest.mark.parametrize("printed", ["2023年1月 日", "202 年1月5日", "2023年 月5日"])
+def test_date_with_digits_dropped_is_refused_with_a_warning(printed):
+    text = f"发布日期:{printed}\n桐庐县财政局2022年度政府信息公开工作年度报告\n正文。"
+    m = extract_meta(from_text(text))
+    assert m["published"] is None
+    assert any("发布日期" in w and "not a whole date" in w for w in m["warnings"])
+
+
+def test_broken_publish_date_falls_back_to_a_whole_one():
+    text = "发布日期:2023年1月 日\n成文日期:2023-01-16\n桐庐县财政局2022年度政府信息公开工作年度报告\n正文。"
+    m = extract_meta(from_text(text))
+    assert m["published"] == "2023-01-16"
+    assert any("not a whole date" in w for w in m["warnings"])

@@ -164,6 +164,71 @@ def labelled(text: str, *labels: str, short: bool = False) -> str | None:
     return None
 
 
+_LABEL_CELL = re.compile(r"^(?:" + "|".join(_spaced(l) for l in sorted(_LABELS, key=len, reverse=True))
+                         + r")[ \t]*:?$")
+
+
+def pair_labels(text: str) -> str:
+    """Label/value layouts rewritten as `label: value` lines for labelled(): a label alone on its line
+    (a <dt>, a cell, a table flattened one cell per line) with its value on the next line; a row of
+    label cells over a row of as many value cells. Other lines are kept as they are."""
+    lines = text.split("\n")
+    out, i = [], 0
+    while i < len(lines):
+        line = lines[i].strip()
+        nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        if len(line) <= 80 and "|" in line:
+            cells = [c.strip() for c in line.split("|")]
+            vals = [c.strip() for c in nxt.split("|")]
+            if sum(map(bool, cells)) >= 2 and all(_LABEL_CELL.match(c) for c in cells if c) \
+                    and len(vals) == len(cells) and not any(_is_label(v) for v in vals):
+                out.append(" | ".join(f"{c.rstrip(':').strip()}: {v}" for c, v in zip(cells, vals) if c))
+                i += 2
+                continue
+        # the next line is the value unless it is another label, or the title or text after an empty one
+        if len(line) <= 12 and _LABEL_CELL.match(line) and nxt and not _is_label(nxt) and len(nxt) <= 60 \
+                and (not looks_like_report_title(nxt) or re.match(r"标\s*题|名\s*称", line)):
+            out.append(f"{line.rstrip(':').strip()}: {nxt}")
+            i += 2
+            continue
+        out.append(lines[i])
+        i += 1
+    return "\n".join(out)
+
+
+def _is_label(s: str) -> bool:
+    return bool(_LABEL_CELL.match(s) or _ANY_LABEL.match(s))
+
+
+def shaped(text: str, label: str, shape: str) -> str | None:
+    """The first value of the given shape (a regex) printed right after `label`, with or without a
+    separator, on the same line or the next: 「索引号11320829.../2024-00001」 (spans with nothing
+    between), 「发文日期 2018-02-26」 (a PDF's or OCR's spaces)."""
+    lb = r"(?<![\u4e00-\u9fff])" if len(label) <= 2 else ""
+    m = re.search(lb + _spaced(label) + r"[ \t]*[:|]?\s*(" + shape + ")", text)
+    return m.group(1) if m else None
+
+
+_INDEX_SHAPE = r"[A-Za-z0-9][A-Za-z0-9_\-/.·]{5,}"
+_ORG_SHAPE = r"[\u4e00-\u9fff()]{2,30}?" + _ORG_SUFFIX + r"(?=[ \t]*(?:$|\n|\||" + \
+    "|".join(_spaced(l) for l in _LABELS) + "))"
+_DATE_SHAPE = r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}\s*:\s*\d{2}(?::\d{2})?)?"
+# a date with digits dropped (OCR): 「2023年1月 日」, 「202 年3月5日」, 「2023- -05」
+_BROKEN_DATE = re.compile(r"\d[\d ]{0,4}\s*年\s*[\d ]{0,3}\s*月?\s*[\d ]{0,3}\s*日|(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?!\s*\d)"
+                          r"|\d{2,4}\s*[-/.]\s*\d{0,2}\s*[-/.]\s*\d{0,2}")
+DATE_LABELS = ("发布日期", "发布时间", "发文日期", "公开日期", "成文日期", "生成日期")
+
+
+def broken_dates(text: str) -> list[str]:
+    """Warnings for date labels whose value is a date with digits missing: such a date is never guessed."""
+    out = []
+    for label in DATE_LABELS:
+        m = re.search(_spaced(label) + r"[ \t]*[:|]?[ \t]*(" + _BROKEN_DATE.pattern + ")", text)
+        if m and parse_date(m.group(1)) is None:
+            out.append(f"{label} {m.group(1).strip()!r} is not a whole date (digits missing?): not used")
+    return out
+
+
 _DATE_RE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
                       r"(?:\s*(\d{1,2})\s*:\s*(\d{2})(?:\s*:\s*(\d{2}))?)?")
 
@@ -198,12 +263,13 @@ def looks_like_report_title(s: str | None) -> bool:
 _BREADCRUMB = re.compile(r"当前位置|所在位置|>|»")
 
 
-def find_title(doc: Document) -> str | None:
+def find_title(doc: Document, page: str | None = None) -> str | None:
+    """The report's title; `page`: the page text with label/value layouts paired (pair_labels)."""
     head = {k: normalise(v) for k, v in doc.head.items()}
     for key in ("articletitle", "title", "dc.title", "og:title"):
         if head.get(key) and looks_like_report_title(head[key]):
             return head[key].strip()
-    v = labelled(doc.page_text, "标题", "名称", short=True)
+    v = labelled(page if page is not None else doc.page_text, "标题", "名称", short=True)
     if looks_like_report_title(v):
         return v
     if doc.root is not None:
@@ -380,18 +446,17 @@ def extract_meta(doc: Document, url: str | None = None) -> dict:
     publisher, doc_no, warnings."""
     warnings: list[str] = []
     head = {k: normalise(v) for k, v in doc.head.items()}
-    page = doc.page_text
-    title = find_title(doc)
+    page = pair_labels(doc.page_text)
+    title = find_title(doc, page)
 
-    # dates: head tag first, then labelled lines, from the most to the least specific; the time as
+    # dates: head tag first, then labelled values, from the most to the least specific; the time as
     # precisely as any source of the same date prints it (PubDate has minutes, the page seconds)
+    pub_labels = ("发布日期", "发布时间", "发文日期", "公开日期")
     cands = [parse_date(head.get(k)) for k in ("pubdate", "publishdate", "firstpublishedtime")]
-    cands += [parse_date(labelled(page, label)) for label in ("发布日期", "发布时间", "发文日期", "公开日期")]
+    cands += [parse_date(labelled(page, label)) for label in pub_labels]
     cands.append(parse_date(labelled(page, "时间", short=True)))
-    # a metadata block copied without its cell borders: 「发文日期 2018-02-26」
-    m = re.search(r"(?:发布日期|发布时间|发文日期|公开日期)[ \t\u3000]+((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})",
-                  page)
-    cands.append(parse_date(m.group(1)) if m else None)
+    # a metadata block copied without separators: 「发文日期 2018-02-26」, 「发布日期2018-02-26」
+    cands += [parse_date(shaped(page, label, _DATE_SHAPE)) for label in pub_labels]
     cands = [c for c in cands if c]
     pub = None
     if cands:
@@ -399,18 +464,21 @@ def extract_meta(doc: Document, url: str | None = None) -> dict:
         times = [t for d, t in cands if d == date and t]
         pub = (date, max(times, key=len) if times else None)
     if not pub:
-        pub = parse_date(labelled(page, "成文日期", "生成日期"))
+        pub = parse_date(labelled(page, "成文日期", "生成日期")) or parse_date(shaped(page, "成文日期", _DATE_SHAPE))
         if pub:
             warnings.append("published date taken from 成文日期/生成日期")
     published, published_time = pub if pub else (None, None)
+    warnings += broken_dates(page)
 
     index_no = labelled(page, "索引号")
     if index_no:
-        m = re.match(r"[A-Za-z0-9][\w\-/.·]*", index_no)
+        m = re.match(_INDEX_SHAPE, index_no)
         index_no = m.group(0) if m else None
+    index_no = index_no or shaped(page, "索引号", _INDEX_SHAPE)
     publisher = labelled(page, "发布机构", "发文机关")
     if publisher:
         publisher = publisher.split(" ")[0]
+    publisher = publisher or shaped(page, "发布机构", _ORG_SHAPE) or shaped(page, "发文机关", _ORG_SHAPE)
     doc_no = labelled(page, "发文字号", "文件编号", "文号", short=True)
     if doc_no and (re.fullmatch(r"[无/—\-]+", doc_no) or len(doc_no) > 40):
         doc_no = None
