@@ -188,3 +188,30 @@ def test_broken_publish_date_falls_back_to_a_whole_one():
     m = extract_meta(from_text(text))
     assert m["published"] == "2023-01-16"
     assert any("not a whole date" in w for w in m["warnings"])
+
+
+@pytest.mark.parametrize("title_year", ["1900", "2099", "2005"])
+def test_title_year_outside_2007_to_publication_refused(title_year):
+    text = (f"发布日期:2020-01-15\n桐庐县财政局{title_year}年度政府信息公开工作年度报告\n"
+            "2019年度,我局主动公开政府信息120条。2019年度政府信息公开工作情况如下。")
+    m = extract_meta(from_text(text))
+    assert m["year"] == 2019
+    assert any(title_year in w and "not used" in w for w in m["warnings"])
+
+
+def test_title_year_after_publication_refused():
+    text = "发布日期:2020-01-15\n桐庐县财政局2021年度政府信息公开工作年度报告\n本局2019年度政府信息公开工作情况如下。"
+    m = extract_meta(from_text(text))
+    assert m["year"] == 2019
+
+
+def test_title_year_with_digits_dropped_is_not_read():
+    text = "发布日期:2024-01-15\n桐庐县财政局202 年政府信息公开工作年度报告\n2023年,我局主动公开政府信息120条。"
+    m = extract_meta(from_text(text))
+    assert m["year"] == 2023 and any("incomplete" in w for w in m["warnings"])
+
+
+def test_text_years_before_2007_are_not_report_years():
+    text = "本局政府信息公开工作年度报告\n本局自2006年起建立信息公开制度,2006年度完成目录编制。"
+    m = extract_meta(from_text(text))
+    assert m["year"] is None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
+import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -305,6 +306,7 @@ def find_title(doc: Document, page: str | None = None) -> str | None:
 
 
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年(度)?")
+FIRST_YEAR = 2007   # the first reports: the Regulations were promulgated in 2007 and took effect in 2008
 
 
 def year_from_title(title: str | None) -> int | None:
@@ -323,7 +325,7 @@ def year_from_text(text: str, published_year: int | None) -> int | None:
         y = int(m.group(1))
         if published_year and y > published_year:
             continue
-        if y < 2000:
+        if y < FIRST_YEAR:
             continue
         w = 1.0
         if m.group(2):
@@ -522,10 +524,19 @@ def extract_meta(doc: Document, url: str | None = None) -> dict:
         warnings += [n for n in notes if n not in warnings]
 
     pub_year = int(published[:4]) if published else None
+    if pub_year is not None and not FIRST_YEAR <= pub_year <= datetime.date.today().year + 1:
+        warnings.append(f"published date {published} is not plausible: not used")
+        published = published_time = pub_year = None
+    latest = pub_year or datetime.date.today().year
     year = year_from_title(title)
+    if year is not None and not FIRST_YEAR <= year <= latest:
+        warnings.append(f"the title's year {year} is not between {FIRST_YEAR} and {latest}: not used")
+        year = None
+    elif year is None and title and re.search(r"(?<!\d)\d{1,3}\s+年|(?<![\d年])\s年度?(?:政府|政务|信息)", title):
+        warnings.append(f"the title's year is incomplete (digits missing?): {title}")
     if year is None:
-        year = year_from_text(doc.text or page, pub_year)
-    if year is None and pub_year:
+        year = year_from_text(doc.text or page, latest)
+    if year is None and pub_year and pub_year - 1 >= FIRST_YEAR:
         year = pub_year - 1
         warnings.append("report year guessed as publication year - 1")
     if year is None:
