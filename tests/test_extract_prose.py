@@ -1,4 +1,6 @@
 """Prose figures: many phrasings give the stated figure, distractors give nothing."""
+import re
+
 import pytest
 
 from archive.extract.prose import parse_number, prose_figures
@@ -66,3 +68,77 @@ def test_source_sentence_kept():
 def test_parse_number():
     assert parse_number("4,238") == 4238 and parse_number("两") == 2 and parse_number("二十五") == 25
     assert parse_number("3.5") == 3.5 and parse_number("十") == 10
+
+
+# ---------------------------------------------------------------- shapes of real reports (issue 15)
+
+@pytest.mark.parametrize("text,key,value", [
+    # a long list of channels, the website among them, between the subject and the number
+    ("全年通过政府门户网站、政务微博、微信公众号、新闻发布会等渠道,共计发布信息 3245 条。", "proactive_total", 3245),
+    ("依托县政府门户网站、“今日XX”客户端、政务微信等平台主动公开政府信息1876条。", "proactive_total", 1876),
+    # spaces inside or around numbers (PDF-to-text, OCR)
+    ("2019年,本机关主动公开政府信息 2 428 条。", "proactive_total", 2428),
+    ("全年共受理政府信息公开申请 1 204 件。", "applications_new", 1204),
+    # units 条 / 件 / 项 / 个
+    ("2018年共主动公开政府信息596项。", "proactive_total", 596),
+    ("全年主动公开政府信息320个。", "proactive_total", 320),
+    # the total after its parts
+    ("其中机构职能5条,政策文件15条,政策解读28条。全年合计发布各类信息1045条。", "proactive_total", 1045),
+    ("一、主动公开情况\n工作动态412条、通知公告95条、政策解读28条。我局共计公开政府信息535条。", "proactive_total", 535),
+    # the number before its label
+    ("共收到申请12件,其中8件予以公开,2件部分公开,1件不予公开,1件因不掌握而无法提供。", "granted", 8),
+    ("共收到申请12件,其中8件予以公开,2件部分公开,1件不予公开,1件因不掌握而无法提供。", "partially_granted", 2),
+    ("共收到申请12件,其中8件予以公开,2件部分公开,1件不予公开,1件因不掌握而无法提供。", "refused", 1),
+    ("共收到申请12件,其中8件予以公开,2件部分公开,1件不予公开,1件因不掌握而无法提供。", "unable_to_provide", 1),
+    ("3件不予处理。", "not_processed", 3),
+    # a carried-over count dated to the previous year (report year 2022)
+    ("我局2021年结转的政府信息公开申请共3件,均已办结。", "applications_carried_over", 3),
+    ("2021年度结转至2022年度办理的申请2件。", "applications_carried_over", 2),
+    ("另有4件申请结转至2023年度继续办理。", "carried_forward", 4),
+    ("另有72件申请按照《条例》顺延到下年度答复。", "carried_forward", 72),
+    # counts in a 依申请公开 paragraph without the word 新收 (nor 申请)
+    ("三、依申请公开情况\n2022年,我局共受理14件,均在法定期限内答复。", "applications_new", 14),
+    ("(二)依申请公开\n全年共收到群众来函 9 件。", "applications_new", 9),
+])
+def test_real_report_shapes(text, key, value):
+    year = 2022 if re.search(r"202[123]", text) else 2018 if "2018" in text else 2019
+    assert {k: f.value for k, f in prose_figures(text, year).items()}.get(key) == value
+
+
+@pytest.mark.parametrize("text,key", [
+    # the last category of a list is not the total
+    ("全年主动公开信息:概况信息12条、政策法规15条、规划计划28条。", "proactive_total"),
+    ("主动公开工作动态412条、通知公告95条、政策解读28条。", "proactive_total"),
+    ("主动公开领导信息6条、人事信息12条、财政资金信息30条。", "proactive_total"),
+    # new media only: a channel subtotal, not the total
+    ("通过政务微博、微信公众号等新媒体发布信息300条。", "proactive_total"),
+    ("通过政务微博、微信公众号等渠道共发布信息300条。", "proactive_total"),
+    # combined outcomes are none of them
+    ("258件予以公开及部分公开。", "granted"),
+    # outside a 依申请公开 section a bare 受理 count is anything (行政许可…)
+    ("一、行政审批\n全年共受理14件,均按时办结。", "applications_new"),
+    ("三、依申请公开情况\n全年共受理人大建议14件。", "applications_new"),
+    # a carried-over count two years back is not last year's
+    ("我局2020年结转的申请共3件。", "applications_carried_over"),
+])
+def test_real_report_distractors(text, key):
+    assert key not in {k for k in prose_figures(text, 2022)}
+
+
+def test_conflicting_statements_are_left_out_with_a_warning():
+    text = "一、总体情况\n全年主动公开政府信息1200条。\n二、主动公开\n本年度主动公开政府信息1350条。"
+    warnings = []
+    found = prose_figures(text, 2020, warnings)
+    assert "proactive_total" not in found
+    assert warnings and "proactive_total" in warnings[0] and "1200" in warnings[0] and "1350" in warnings[0]
+
+
+def test_the_same_figure_said_twice_is_not_a_conflict():
+    text = "全年主动公开政府信息1200条。\n综上,本年度主动公开政府信息1200条。"
+    warnings = []
+    assert prose_figures(text, 2020, warnings)["proactive_total"].value == 1200 and warnings == []
+
+
+def test_the_source_is_the_printed_sentence():
+    f = prose_figures("我局2021年结转的政府信息公开申请共3件。", 2022)["applications_carried_over"]
+    assert f.sentence == "我局2021年结转的政府信息公开申请共3件。"

@@ -15,16 +15,19 @@ from dataclasses import dataclass
 
 _CN_NUM = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
            "九": 9}
-NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]{1,6})"
-COUNT_UNIT = r"\s*(?P<unit>件|条|份|次|宗|起|个|篇|人次)"
+# a number: 1,238 / 1 238 (thousands grouped by a space, as PDFs and OCR print them) / 1238 / 3.5 / 十二
+NUM = (r"\s*(?P<num>\d{1,3}(?:,\d{3})+(?!\d)|\d{1,3}(?: \d{3})+(?=\s*[件条项个篇份])|\d+(?:\.\d+)?"
+       r"|[零〇一二两三四五六七八九十百千]{1,6})")
+COUNT_UNIT = r"\s*(?P<unit>件|条|项|份|次|宗|起|个|篇|人次)"
+INFO_UNIT = r"\s*(?P<unit>条|件|项|个|篇)"
 _COMPARISON = re.compile(r"上年|去年|上一年|同比|较|比20|相比|增长|减少|下降|上升")
 
 
 def parse_number(s: str) -> float | None:
     """'4,238' -> 4238; '3.5' -> 3.5; Chinese numerals up to the thousands ('十二' -> 12, '两' -> 2)."""
     s = s.strip()
-    if re.fullmatch(r"[\d,]+(?:\.\d+)?", s):
-        return float(s.replace(",", ""))
+    if re.fullmatch(r"[\d, ]+(?:\.\d+)?", s):
+        return float(s.replace(",", "").replace(" ", ""))
     total, cur = 0, 0
     for ch in s:
         if ch in _CN_NUM:
@@ -75,13 +78,26 @@ _REVIEW_BODY = re.compile(r"复议机关|作为复议|复议机构")
 _FEE_CONTEXT = re.compile(r"公开|申请|检索|复制|邮寄|信息处理费|减免")
 _FEE_VETO = re.compile(r"行政事业性收费|考务|收费项目|收费标准|收费依据|收费公示|收费信息|逾期|缴纳")
 
+# a closed list of channels with the website among them, then one figure for all of them:
+# 「通过门户网站、政务微博、微信公众号等渠道,共计发布信息 N 条」 (a list without the website is a
+# new-media subtotal; 「等新媒体发布」 names one more channel, not all of them)
+_ALL_CHANNELS = (rf"(?:通过|依托|利用|在)[^。;]{{0,80}}?(?:网站|门户)[^。;]{{0,80}}?等(?:渠道|平台|方式|途径|载体|形式)?,?"
+                 rf"(?:共|累计|合计|总计)?计?(?:主动)?(?:公开|发布)了?(?:各类|政府|政务|各项)*信息(?:共|总计|合计)?计?"
+                 rf"{NUM}{INFO_UNIT}")
+_APPLY_SECTION = re.compile(r"依申请|申请公开|公开申请")
+
 RULES: list[Rule] = [
     # proactive disclosure: the year's total, not a channel's or a category's count
-    _r("proactive_total", rf"主动(?:公开|发布)(?![^,;。\d]{{0,16}}?{_CATEGORY})[^,;。\d]{{0,16}}?"
-                          rf"(?:共|总计|合计|累计)?计?{NUM}{COUNT_UNIT}", veto=_CHANNEL),
+    _r("proactive_total", rf"主动(?:公开|发布)(?![^,;:。\d]{{0,16}}?{_CATEGORY})[^,;:。\d]{{0,16}}?"
+                          rf"(?:共|总计|合计|累计)?计?{NUM}{INFO_UNIT}", veto=_CHANNEL),
+    _r("proactive_total", _ALL_CHANNELS, scope="sentence"),
     _r("proactive_total", rf"^(?:全年|今年|本年度?|年内|年度)?(?:共|累计|总计)?"
-                          rf"(?:主动)?(?:发布|公开)(?:各类|政府|政务|各项)*信息(?:共|总计)?{NUM}\s*(?P<unit>条|件)",
+                          rf"(?:主动)?(?:发布|公开)(?:各类|政府|政务|各项)*信息(?:共|总计)?{NUM}{INFO_UNIT}",
        section=re.compile(r"主动公开"), veto=_CHANNEL),
+    # the total stated after its parts: 「…政策解读28条。全年合计发布各类信息N条」
+    _r("proactive_total", rf"^[^,;:。\d]{{0,10}}?(?:全年|今年|本年度?|年内|年度)?(?:共|累计|合计|总计|共计)计?"
+                          rf"(?:主动)?(?:发布|公开)了?(?:各类|政府|政务|各项)*信息(?:共|总计|合计)?{NUM}{INFO_UNIT}",
+       veto=_CHANNEL),
     _r("proactive_total", rf"^(?:全年|今年|本年度?|年内)(?:共|累计)?(?:发布|公开)(?:各类|政府|政务|各项)*信息"
                           rf"(?:共|总计)?{NUM}\s*(?P<unit>条)"),
 
@@ -94,12 +110,17 @@ RULES: list[Rule] = [
                            rf"{_APPLY}", veto=_NOT_APPLICATIONS),
     _r("applications_new", rf"{_APPLY}(?:政府信息)?(?:的)?(?:数量|总数|件数)[^,;。\d]{{0,4}}(?:为|共|计)+"
                            rf"{NUM}{COUNT_UNIT}", veto=_NOT_APPLICATIONS),
+    # inside the 依申请公开 section the count needs no 申请: 「全年共受理12件」, 「共收到群众来函 12 件」
+    _r("applications_new", rf"^[^,;:。\d]{{0,8}}?(?:受理|收到|接到|接收|接受)了?[^,;:。\d]{{0,12}}?(?:共|总计|合计)?计?"
+                           rf"{NUM}\s*(?P<unit>件|份|条|个|项|宗)",
+       section=_APPLY_SECTION, veto=re.compile(_NOT_APPLICATIONS.pattern + r"|结转|答复|办结|复议|诉讼|公开")),
 
     # applications carried over from last year / into next year
     _r("applications_carried_over", rf"上一?年度?结转[^,;。\d]{{0,16}}?{NUM}{COUNT_UNIT}"),
     _r("carried_forward", r"(?:没有|无|未)[^,;。\d]{0,4}?(?:下一?年度?结转|结转(?:至|到)?下一?年)", zero=True),
     _r("carried_forward", rf"结转(?:至|到)?下一?年度?(?:继续办理)?[^,;。\d]{{0,6}}?{NUM}{COUNT_UNIT}"),
-    _r("carried_forward", rf"{NUM}{COUNT_UNIT}[^,;。\d]{{0,8}}?结转(?:至|到)?下一?年"),
+    _r("carried_forward", rf"{NUM}{COUNT_UNIT}[^,;。\d]{{0,16}}?(?:结转|顺延)(?:至|到)?下一?年"),
+    _r("carried_forward", rf"(?:顺延|延期)(?:至|到)下一?年度?(?:答复|办理)?[^,;。\d]{{0,6}}?{NUM}{COUNT_UNIT}"),
 
     # outcomes
     _r("granted", rf"(?<![不])同意公开[^,;。、\d]{{0,8}}?{NUM}{COUNT_UNIT}", veto=_COMBINED),
@@ -108,6 +129,12 @@ RULES: list[Rule] = [
     _r("partially_granted", rf"(?:同意)?部分(?:予以)?公开[^,;。\d]{{0,8}}?{NUM}{COUNT_UNIT}", veto=_COMBINED),
     _r("refused", rf"{_NEG}[^,;。\d]{{0,10}}?(?:不予公开|不同意公开)", zero=True),
     _r("refused", rf"(?:不予公开|不同意公开)[^,;。\d]{{0,8}}?{NUM}{COUNT_UNIT}"),
+    # the number before its label: 「12件予以公开,3件部分公开,2件不予公开」
+    _r("granted", rf"{NUM}{COUNT_UNIT}(?:申请)?(?:予以|同意)公开(?!及|或|和|与|、部分)", veto=_COMBINED),
+    _r("partially_granted", rf"{NUM}{COUNT_UNIT}(?:申请)?(?:予以|同意)?部分(?:予以)?公开", veto=_COMBINED),
+    _r("refused", rf"{NUM}{COUNT_UNIT}(?:申请)?(?:不予公开|不同意公开)"),
+    _r("unable_to_provide", rf"{NUM}{COUNT_UNIT}(?:申请)?(?:因[^,;。\d]{{0,12}}?)?无法提供"),
+    _r("not_processed", rf"{NUM}{COUNT_UNIT}(?:申请)?不予处理"),
 
     _r("unable_to_provide", rf"无法提供[^,;。、\d]{{0,6}}?{NUM}{COUNT_UNIT}"),
     _r("not_processed", rf"不予处理[^,;。、\d]{{0,6}}?{NUM}{COUNT_UNIT}"),
@@ -182,54 +209,80 @@ def clauses(sentence: str) -> list[str]:
 
 # A sentence can only hold a key's figure if it contains one of these words (a cheap prefilter).
 TRIGGERS = {
-    "proactive_total": ("公开", "发布"), "applications_new": ("申请",), "granted": ("同意公开", "予以公开"),
+    "proactive_total": ("公开", "发布"), "applications_new": ("申请", "受理", "收到", "接到", "接收", "接受"), "granted": ("同意公开", "予以公开"),
     "partially_granted": ("部分",), "refused": ("不予公开", "不同意公开"), "review_total": ("复议",),
     "litigation_total": ("诉讼",), "disclosure_fees_yuan": ("费",),
-    "applications_carried_over": ("结转",), "carried_forward": ("结转",), "unable_to_provide": ("无法提供",),
+    "applications_carried_over": ("结转",), "carried_forward": ("结转", "顺延", "延期"), "unable_to_provide": ("无法提供",),
     "not_processed": ("不予处理",), "other_handling": ("其他处理", "其他方式处理"),
 }
 
 
-def _match(rule: Rule, sentence: str, heading: str, year: int | None = None):
+_LIST_ITEM_KEYS = {"proactive_total"}   # a figure followed by 、 is one item of a list, not the total
+
+
+def _hits(rule: Rule, sentence: str, heading: str, year: int | None = None):
+    """Every (value, unit, span) the rule reads in a sentence, in order."""
     if rule.section is not None and not rule.section.search(heading):
-        return None
+        return
     if rule.require is not None and not rule.require.search(sentence):
-        return None
+        return
     pieces = [sentence] if rule.scope == "sentence" else clauses(sentence)
     for piece in pieces:
+        if rule.veto is not None and rule.veto.search(piece):  # the whole clause / sentence
+            continue
         for m in rule.pattern.finditer(piece):
             span = m.group(0)
-            if rule.veto is not None and rule.veto.search(piece):  # the whole clause / sentence
-                continue
             if _COMPARISON.search(_CARRY.sub("", span)) or _other_year(piece[:m.end()], year):
                 continue
+            if rule.key in _LIST_ITEM_KEYS and piece[m.end():m.end() + 1] == "、":
+                continue
             if rule.zero:
-                return 0.0, None, span
+                yield 0.0, None, span
+                continue
             value = parse_number(m.group("num"))
             if value is None:
                 continue
             unit = m.groupdict().get("unit")
             if rule.factor_by_unit and unit in rule.factor_by_unit:
                 value *= rule.factor_by_unit[unit]
-            return value, unit, span
-    return None
+            yield value, unit, span
 
 
-def prose_figures(text: str, year: int | None = None) -> dict[str, Figure]:
+def relative_years(sentence: str, year: int | None) -> str:
+    """Years next to 结转 / 顺延 said relative to the report's: in a 2022 report 「我局2021年结转的…」 is
+    「上年度结转的…」 and 「结转至2023年度」 is 「结转至下年度」."""
+    if not year or "结转" not in sentence and "顺延" not in sentence:
+        return sentence
+    sentence = re.sub(rf"{year - 1}\s*年度?(?=[^,;。\d]{{0,4}}?结转)", "上年度", sentence)
+    sentence = re.sub(rf"(结转|顺延|延期)(至|到)?\s*{year + 1}\s*年度?", r"\1至下年度", sentence)
+    return re.sub(rf"(结转|顺延)(至|到)\s*{year}\s*年度?", r"\1至本年度", sentence)
+
+
+def prose_figures(text: str, year: int | None = None, warnings: list | None = None) -> dict[str, Figure]:
     """Headline key -> the figure the text states for it (absent keys: the text does not say).
-    `year`: the report's year; figures in clauses about an earlier year are not taken."""
-    sents = [(s, h) for s, h in sentences(text) if re.search(r"[\u4e00-\u9fff]", s)]
-    by_key = {key: [(s, h) for s, h in sents if any(w in s for w in words)] for key, words in TRIGGERS.items()}
+    `year`: the report's year; figures in clauses about an earlier year are not taken.
+    A key whose deciding rule reads different values in the text is ambiguous: left out, and a line
+    goes to `warnings` (when given)."""
+    sents = [(relative_years(s, year), s, h) for s, h in sentences(text) if re.search(r"[\u4e00-\u9fff]", s)]
+    by_key = {key: [t for t in sents if any(w in t[0] for w in words)] for key, words in TRIGGERS.items()}
     found: dict[str, Figure] = {}
+    settled: set[str] = set()
     for rule in RULES:
-        if rule.key in found:
+        if rule.key in settled:
             continue
-        for sentence, heading in by_key[rule.key]:
-            hit = _match(rule, sentence, heading, year)
-            if hit:
-                value, unit, span = hit
-                if rule.key == "disclosure_fees_yuan":
-                    unit = "元"
-                found[rule.key] = Figure(rule.key, value, unit, span, sentence)
-                break
+        hits = [(hit, printed) for sentence, printed, heading in by_key[rule.key]
+                for hit in _hits(rule, sentence, heading, year)]
+        if not hits:
+            continue
+        settled.add(rule.key)
+        values = sorted({value for (value, _, _), _ in hits})
+        if len(values) > 1:
+            if warnings is not None:
+                shown = " / ".join(f"{v:g}" for v in values[:4])
+                warnings.append(f"prose: {rule.key} stated as {shown} in different places: left out")
+            continue
+        (value, unit, span), printed = hits[0]
+        if rule.key == "disclosure_fees_yuan":
+            unit = "元"
+        found[rule.key] = Figure(rule.key, value, unit, span, printed)
     return found
