@@ -190,3 +190,80 @@ def test_table_warnings_reach_the_result():
     r = _doc(text)
     assert r["summary"]["applications_new"] == 3
     assert any("table 三 row not recognised" in w for w in r["warnings"])
+
+
+# ---------------------------------------------------------------- PDF-to-markdown table 三
+
+_MD_T3 = """三、收到和处理政府信息公开申请情况
+申请人情况
+自然人总计
+商业企科研机社会公法律服
+其他
+| 业 | 构 | 益组织 | 务机构 |  |  |  |  |  |
+|---|---|---|---|---|---|---|---|---|
+| 一、本年新收政府信息公开申请数量 | 20 | 1 | 0 | 0 | 0 | 0 | 21 |  |
+| 二、上年结转政府信息公开申请数量 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |  |
+| 三、 | （一）予以公开 | 6 | 0 | 0 | 0 | 0 | 0 | 6 |
+| 3 | 1 | 0 | 0 | 0 | 0 | 4 |
+|---|---|---|---|---|---|---|
+
+（二）部分公开（区分处理的，只
+度办
+理结计这一情形，不计其他情形）
+1.本机关不掌握相关政
+府信息
+| 1.属于国家秘密 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+| 2.其他法律行政法规禁止公开 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+| 3.危及“三安全一稳定” | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+| 4.保护第三方合法权益 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+| 5.属于三类内部事务信息 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+| 6.属于四类过程性信息 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |
+| 7.属于行政执法案卷 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+| 8.属于行政查询事项 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+（四）无2.没有现成信息需要另
+法提供行制作
+| 5 | 0 | 0 | 0 | 0 | 0 | 5 |
+| 2.没有现成信息需要另行制作 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+| 3.补正后申请内容仍不明确 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+| 1.信访举报投诉类申请 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+| 2.重复申请 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+| 3.要求提供公开出版物 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+| 4.无正当理由大量反复申请 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+| 5.要求行政机关确认或重新出具已获取信息 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+| 行政机关不再处理其政府信息公 | 2 | 0 | 0 | 0 | 0 | 0 | 2 |
+（六）其
+2.申请人逾期未按收费通知要求
+他处理
+— 5 —
+| 缴纳费用、 | 行政机关不再处理其政 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+| 3.其他 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |
+| （七）总计 | 18 | 1 | 0 | 0 | 0 | 0 | 19 |
+| 四、结转下年度继续办理 | 3 | 0 | 0 | 0 | 0 | 0 | 3 |
+五、存在的主要问题及改进情况
+"""
+
+
+def test_markdown_rows_without_labels_take_the_template_rows_left_in_order():
+    """PDF-to-markdown pulls labels out of the table as free text, often beside the wrong row:
+    the rows left without a label (部分公开, 不掌握, and one whose label kept only a fragment) take
+    the template rows no label named, in order; the free text is never their label; a page
+    marker inside the table is not a figure."""
+    res = tables.stats_from_text(_MD_T3)
+    assert res.template == 2021
+    assert [_t3(res, "partial", c) for c in ("natural_person", "commercial", "total")] == [3, 1, 4]
+    assert _t3(res, "unable.not_held") == 5            # not 1.本机关不掌握's free-text neighbour
+    assert _t3(res, "other.no_correction") == 2       # label fragment: template order
+    assert _t3(res, "other.no_fee_paid") == 0 and _t3(res, "other.other") == 1
+    assert _t3(res, "total") == 19 and _t3(res, "carried_forward") == 3
+    t3 = [s for s in res.stats if s.table == "3"]
+    assert len(t3) == 25 * 7
+    assert checks.run_checks(res.stats, res.template) and all(c.passed for c in checks.run_checks(res.stats, 2021))
+
+
+def test_markdown_rows_without_labels_are_refused_when_they_do_not_fit():
+    """One label-less row more than the template rows left: none is placed, nothing shifts."""
+    text = _MD_T3.replace("| 3.其他 | 1 |", "| 1 | 0 | 0 | 0 | 0 | 0 | 1 |\n| 3.其他 | 1 |")
+    res = tables.stats_from_text(text)
+    assert _t3(res, "partial") is None and _t3(res, "unable.not_held") is None
+    assert _t3(res, "other.other") == 1 and _t3(res, "total") == 19
+    assert any("rows without a label" in w and "not read" in w for w in res.warnings)

@@ -32,6 +32,7 @@ class Grid:
     name: str                      # "table[0]", "pdf p3 table[1]", "text"
     aligned: bool = True
     lines: list[int] = field(default_factory=list)   # text grids: source line of each row
+    cells_per_line: bool = False   # rebuilt from one cell per line: a row's cells may be far apart
 
     def source(self, r: int, c: int) -> str:
         if self.lines:
@@ -112,6 +113,9 @@ def rows_grid(rows: list[list[str | None]], name: str, aligned: bool = True,
 
 # --- tables flattened into text ----------------------------------------------------------------
 _PIPE = re.compile(r"[|｜]")
+PAGE_MARK = re.compile(r"^\s*(?:[—–\-－]+\s*\d{1,3}\s*[—–\-－]+|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?"
+                       r"|\d{1,3}\s*/\s*\d{1,3})\s*$")     # — 3 —, - 3 -, 第3页 共9页, 3/9
+_RULE = re.compile(r"^\s*[|｜]?(\s*:?-{3,}:?\s*[|｜])+\s*(:?-{3,}:?)?\s*$")   # markdown |---|:---:|
 
 
 def _pipe_cells(line: str) -> list[str]:
@@ -128,7 +132,8 @@ def _classify(text: str) -> list[tuple[int, str, list[str] | None]]:
     one cell each (a table flattened one cell per line, `X |`, with `|` or `|||` filler lines) is
     read as plain lines, one cell each, like a table flattened without any `|`."""
     items = [(n, line, _pipe_cells(line) if _PIPE.search(line) else None)
-             for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+             for n, line in enumerate(text.splitlines(), 1)
+             if line.strip() and not _RULE.match(line) and not PAGE_MARK.match(line)]
     out: list[tuple[int, str, list[str] | None]] = []
     i = 0
     while i < len(items):
@@ -226,4 +231,6 @@ def cell_lines_grid(lines: list[tuple[int, str]], name: str = "text") -> Grid:
     if labels or values:
         rows.append(labels + values)
         nums.append(first)
-    return rows_grid(rows, name, aligned=False, lines=nums)
+    grid = rows_grid(rows, name, aligned=False, lines=nums)
+    grid.cells_per_line = True
+    return grid

@@ -21,7 +21,7 @@ from archive.extract import labels as L
 from archive.extract.grid import Cell, Grid, html_grids, text_grids
 from archive.extract.infer import infer_blanks
 from archive.extract.model import Stat, TableResult
-from archive.keys import T2_COLS, T3_COLS, T4_COLS, T4_ROWS
+from archive.keys import T2_COLS, T3_COLS, T4_COLS, T4_ROWS, t3_rows
 
 T3_TOP = {"new", "carried_over", "granted", "partial", "total", "carried_forward"}
 _T2_ALLOWED = {row: set(T2_COLS[2019].get(row, [])) | set(T2_COLS[2021].get(row, []))
@@ -90,6 +90,9 @@ class _Mapper:
         self.blanks: dict[tuple[str, str, str], Stat] = {}
         self.conflicts: list[str] = []
         self.blank_row: tuple | None = None   # a table 三 row with a label and only empty cells
+        self.t3_seen: set[str] = set()          # table 三 rows read by their label (this table)
+        self.t3_unlabelled: list[tuple] = []    # flattened table 三 rows without a label of their own
+        self.t4_done: list[str] = []            # table 四 blocks read, in order
 
     # -- driver --
     def run(self, grids: list[Grid]) -> None:
@@ -106,9 +109,11 @@ class _Mapper:
                 except Exception as e:  # a malformed row must not lose the rest of the document
                     self.warnings.append(f"{g.source(r, 0)}: {type(e).__name__}: {e}")
         self.flush_blank_row()
+        self.resolve_unlabelled()
 
     def switch(self, mode: str | None) -> None:
         self.flush_blank_row()
+        self.resolve_unlabelled()
         self.mode = None if mode == "end" else mode
         self.pending, self.header_rows = [], []
         self.colmap, self.colmap_grid, self.group, self.hier = None, None, None, {}
@@ -186,6 +191,13 @@ class _Mapper:
                 if self.mode == "t2":
                     self.t2_headers(g, row)
             return
+        if self.mode == "t3" and not g.aligned and not own_labels:
+            # flattened text: a row of figures whose label went elsewhere (PDF to text/markdown
+            # pulls labels out of the table); lines of free text before it are not its label
+            self.t3_unlabelled.append((g, r, row))
+            self.pending, self.header_rows = [], []
+            self.data_rows += 1
+            return
         parts = self.pending + [t for _, t in labels]
         own = [t for _, t in labels]
         if self.pending and self.data_rows:   # a label split over two rows: keep it whole
@@ -201,7 +213,7 @@ class _Mapper:
         if self.mode == "t3":
             self.t3_row(g, r, row, parts, own, last_label)
         elif self.mode == "t4":
-            self.t4_row(g, r, row, last_label)
+            self.t4_row(g, r, row, parts, last_label)
         elif self.mode == "t2":
             self.t2_row(g, r, row, parts, own, last_label)
         elif self.mode == "indicator":
@@ -267,13 +279,22 @@ class _Mapper:
             grp = L.t3_group(p) or grp
         if key in T3_TOP:
             self.group = None
+        elif key and "." in key:      # a numbered row names its group, whatever header words came before
+            self.group = key.split(".")[0]
         elif grp:
             self.group = grp
-        elif key and "." in key:
-            self.group = key.split(".")[0]
         if key is None:
+            if not g.aligned and not any(L.is_marked(p) for p in own) \
+                    and len(self.values_after(row, last_label, keep_empty=False)) == len(T3_COLS):
+                # an unnumbered fragment of a label (a cell's second line) beside the row's 7 figures
+                self.warnings.append(f"{g.source(r, 0)}: table 三 row label not recognised "
+                                     f"({' '.join(parts)[:40]}): its figures wait for template order")
+                self.t3_unlabelled.append((g, r, row))
+                return
             self.warnings.append(f"{g.source(r, 0)}: table 三 row not recognised: {' '.join(parts)[:60]}")
             return
+        if not g.cells_per_line:
+            self.t3_seen.add(key)
         if key.startswith("other"):
             self.t3_other.add(key)
         label = " ".join(own or parts[-1:])
@@ -297,7 +318,7 @@ class _Mapper:
         while vals and not vals[-1][1].text and len(vals) > len(T3_COLS):
             vals.pop()
         filled = [(c, cell) for c, cell in vals if cell.text]
-        if len(vals) < len(T3_COLS) and len(filled) == 1 and not g.aligned:
+        if len(vals) < len(T3_COLS) and len(filled) == 1 and not g.aligned and not g.cells_per_line:
             # flattened text keeps one figure where the page merged the row's cells (0 across
             # the row) or printed only the total: read it as the total
             (c, cell), = filled
@@ -305,15 +326,56 @@ class _Mapper:
             self.warnings.append(f"{g.source(r, 0)}: table 三 row {key}: one figure, read as the total")
             self.emit("3", key, "total", v, f"{label} / {L.T3_COL_LABELS['total']}", u, g.source(r, c))
             return
-        if len(vals) < len(T3_COLS):
+        if len(vals) != len(T3_COLS) and not (g.aligned and len(vals) > len(T3_COLS)):
             self.warnings.append(f"{g.source(r, 0)}: table 三 row {key}: {len(vals)} values, expected 7")
             return
+        self.t3_seen.add(key)
         for (c, cell), ck in zip(vals[-len(T3_COLS):], T3_COLS):
             _, v, u = L.parse_value(cell.text)
             self.emit("3", key, ck, v, f"{label} / {L.T3_COL_LABELS[ck]}", u, g.source(r, c))
 
+    def resolve_unlabelled(self) -> None:
+        """Rows of a flattened table 三 without a label of their own take, in order, the template
+        rows no labelled row took, but only when they are exactly as many and each has 7 figures;
+        otherwise none is taken (a row is never moved to a neighbour's place)."""
+        rows, self.t3_unlabelled = self.t3_unlabelled, []
+        seen, self.t3_seen = self.t3_seen, set()
+        if not rows:
+            return
+        full = []
+        for g, r, row in rows:
+            vals = self.values_after(row, -1, keep_empty=True)
+            while vals and not vals[-1][1].text and len(vals) > len(T3_COLS):
+                vals.pop()          # the grid's padding, not cells of this row
+            if len(vals) == len(T3_COLS):
+                full.append((g, r, vals))
+            else:
+                self.warnings.append(f"{g.source(r, 0)}: table 三 row without a label: {len(vals)} values, "
+                                     f"expected 7, not read")
+        template = self.template()
+        if not full:
+            return
+        if template is None:
+            self.warnings.append(f"{len(full)} table 三 rows without a label not read: template unknown")
+            return
+        order = t3_rows(2019 if "other" in seen else template)
+        slots = [k for k in order if k not in seen]
+        if len(slots) != len(full):
+            self.warnings.append(f"{len(full)} table 三 rows without a label for {len(slots)} template rows "
+                                 f"not read by label ({', '.join(slots[:6])}): not read")
+            return
+        for key, (g, r, vals) in zip(slots, full):
+            if key.startswith("other"):
+                self.t3_other.add(key)
+            for (c, cell), ck in zip(vals, T3_COLS):
+                _, v, u = L.parse_value(cell.text)
+                self.emit("3", key, ck, v, f"[{key}, by template order] / {L.T3_COL_LABELS[ck]}", u,
+                          g.source(r, c) + " (template order)")
+        self.warnings.append(f"{len(full)} table 三 rows without a label read in template order as "
+                             + ", ".join(slots))
+
     # -- table 四 --
-    def t4_row(self, g: Grid, r: int, row: list[Cell], last_label: int) -> None:
+    def t4_row(self, g: Grid, r: int, row: list[Cell], parts: list[str], last_label: int) -> None:
         def rule(texts):
             grp = next((L.t4_group(t) for t in texts if L.t4_group(t)), None)
             out = next((L.t4_col_key(t) for t in texts if L.t4_col_key(t)), None)
