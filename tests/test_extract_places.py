@@ -85,3 +85,10 @@ def test_meta_region_code_for_registry_agency_and_none_for_ambiguous_place():
     m = extract_meta(from_text("鼓楼区人民政府2019年政府信息公开工作年度报告\n全年共主动公开政府信息10条。"))
     assert m["agency"] == "鼓楼区人民政府" and m["region_code"] is None
     assert any("鼓楼区" in w and "several" in w for w in m["warnings"])
+
+
+def test_extract_document_result_carries_the_region_code():
+    from archive.extract.extract import extract_document
+    text = "淮安市洪泽区人民政府\n2024 年政府信息公开工作年度报告\n2024 年,我区主动公开政府信息 100 条。"
+    r = extract_document(text.encode(), filename="report.txt")
+    assert (r["agency"], r["region_code"]) == ("淮安市洪泽区人民政府", "320813")

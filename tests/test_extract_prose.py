@@ -142,3 +142,12 @@ def test_the_same_figure_said_twice_is_not_a_conflict():
 def test_the_source_is_the_printed_sentence():
     f = prose_figures("我局2021年结转的政府信息公开申请共3件。", 2022)["applications_carried_over"]
     assert f.sentence == "我局2021年结转的政府信息公开申请共3件。"
+
+
+def test_extract_document_reports_ambiguous_prose():
+    from archive.extract.extract import extract_document
+    text = ("桐庐县财政局2019年政府信息公开工作年度报告\n一、总体情况\n全年主动公开政府信息1200条。\n"
+            "二、主动公开政府信息情况\n本年度主动公开政府信息1350条。")
+    r = extract_document(text.encode(), filename="report.txt")
+    assert r["summary"]["proactive_total"] is None
+    assert any("proactive_total" in w and "left out" in w for w in r["warnings"])

@@ -109,13 +109,15 @@ def extract_document(data: bytes, *, url: str | None = None, content_type: str |
     if not (looks_like_report_title(meta["title"]) or _REPORTISH.search(doc.text) or found.stats):
         raise NotAReport("not an information-disclosure report (no report title, no 信息公开 text, no tables)")
 
-    prose = prose_figures(unwrap_lines(doc.text) if kind in ("pdf", "docx") else doc.text, meta["year"])
+    prose_warnings: list[str] = []   # ambiguous prose statements, left out
+    prose = prose_figures(unwrap_lines(doc.text) if kind in ("pdf", "docx") else doc.text, meta["year"],
+                          prose_warnings)
     template = found.template
     table_stats = list(found.stats)
     found_checks = checks.run_checks(table_stats, template)
     summary, summary_rows = build_summary(checks.summary_from_tables(table_stats, template), prose)
     stats = table_stats + prose_stats(prose) + summary_rows
-    warnings = list(meta.pop("warnings")) + list(found.warnings)   # rows / pages the tables could not read
+    warnings = list(meta.pop("warnings")) + list(found.warnings) + prose_warnings   # + rows / pages not read
 
     return {
         **meta,
