@@ -28,7 +28,7 @@ from pathlib import Path
 
 from archive.db import open_db
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 
 

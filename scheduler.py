@@ -5,6 +5,7 @@
     python scheduler.py run [AGENCY ...] [--db PATH] [--replica]     crawl now, then extract, then a summary
     python scheduler.py extract [--all] [--db PATH]                  the extractor pass only
     python scheduler.py status [--db PATH] [--json]                  per agency: runs, reports by year, gaps
+    python scheduler.py warc export|import ...                       WARC out (with a CDXJ index) and in
 
 The nightly job (APScheduler 3, BlockingScheduler, Asia/Shanghai) crawls every agency in one child
 process, then runs the extractor pass in another: crawl then extract, always in that order. See
@@ -30,7 +31,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
-from archive.batch import (ArchiveLock, BatchError, Runner, check_agencies, check_chromium, check_db,
+from batch import (ArchiveLock, BatchError, Runner, check_agencies, check_chromium, check_db,
                            load_registry, record_run)
 from archive.db import open_db
 from archive.status import agency_status, batch_summary, format_status, last_report_year, local_time
@@ -258,7 +259,7 @@ def cmd_run(args) -> int:
 def cmd_extract(args) -> int:
     check_db(args.db)
     with ArchiveLock(args.db) as lock:
-        from archive.batch import Outcome, last_run_id
+        from batch import Outcome, last_run_id
         runner = Runner(args.db, stop_timeout=args.stop_timeout, echo=say)
         install_stop(runner)
         outcome = Outcome(batch=batch_id("extract"), first_run_id=last_run_id(args.db))
@@ -280,6 +281,37 @@ def cmd_status(args) -> int:
     else:
         print(format_status(rows, {k: v.name for k, v in registry.items()}))
     return 0
+
+
+def cmd_warc(args) -> int:
+    """WARC export (read-only; OUT.cdxj beside it) and import (one run of kind import, under the lock)."""
+    from archive.store import Archive
+    from archive.warc import WarcError, export_warc, import_warc
+    try:
+        if args.warc_command == "export":
+            check_db(args.db, create=False)
+            db = open_db(args.db, migrate=False)
+            try:
+                summary = export_warc(db, args.out, agencies=args.agency, since=args.since,
+                                      source=os.path.abspath(args.db))
+            finally:
+                db.conn.close()
+            say(summary.line())
+            return 0
+        registry = load_registry()
+        check_agencies([args.agency], registry)
+        check_db(args.db)
+        with ArchiveLock(args.db):
+            archive = Archive(args.db)
+            try:
+                archive.sync_agencies([registry[args.agency]])
+                summary = import_warc(archive, args.file, agency=args.agency, batch=batch_id("import"))
+            finally:
+                archive.close()
+        print("\n".join(summary.lines()), flush=True)
+        return 0 if summary.ok else 1
+    except (WarcError, OSError) as e:
+        raise BatchError(str(e)) from None
 
 
 # ---------------------------------------------------------------- argument parsing
@@ -310,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scheduler.py", description=__doc__.split("\n\n")[0],
         epilog="Without a command: run the scheduler in the foreground until SIGTERM/SIGINT. "
-               "Commands: run, extract, status (each has --help).")
+               "Commands: run, extract, status, warc (each has --help).")
     parser.add_argument("--db", default=env("NIANBAO_DB", "archive.db"),
                         help="the archive (default: $NIANBAO_DB or archive.db)")
     net = argparse.ArgumentParser(add_help=False)
@@ -343,6 +375,22 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Per agency: last crawl and its status, last success, reports archived "
                                     "by year, years missing since the first report. Read-only.")
     st.add_argument("--json", action="store_true", help="machine-readable output")
+    warc = sub.add_parser("warc", help="export the archive as WARC, or import another crawler's WARC",
+                          description="WARC/1.1 out and in (docs/warc.md).")
+    wsub = warc.add_subparsers(dest="warc_command", metavar="export|import", required=True)
+    wex = wsub.add_parser("export", parents=[common], help="captures to OUT.warc.gz, its index to OUT.cdxj",
+                          description="Write the captures (all, or of the named agencies, fetched since a "
+                                      "date) as gzipped WARC/1.1 with a CDXJ index beside it. Read-only.")
+    wex.add_argument("out", metavar="OUT.warc.gz")
+    wex.add_argument("--agency", action="append", metavar="SLUG", help="only this agency (repeatable)")
+    wex.add_argument("--since", metavar="DATE", help="only captures fetched at or after DATE (UTC; "
+                                                     "YYYY-MM-DD or an ISO time)")
+    wim = wsub.add_parser("import", parents=[common], help="a WARC's captures into the archive, as one run",
+                          description="Import the HTTP responses and revisits of a WARC (browsertrix, "
+                                      "Heritrix, wget --warc-file, ours) as captures of the agency, in one "
+                                      "run of kind import. Exit 1 when some records were bad.")
+    wim.add_argument("file", metavar="FILE.warc.gz")
+    wim.add_argument("--agency", required=True, metavar="SLUG", help="the agency the captures belong to")
     return parser
 
 
@@ -351,7 +399,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
     if args.polite is None:
         args.polite = not args.replica
-    commands = {None: cmd_scheduler, "run": cmd_run, "extract": cmd_extract, "status": cmd_status}
+    commands = {None: cmd_scheduler, "run": cmd_run, "extract": cmd_extract, "status": cmd_status,
+                "warc": cmd_warc}
     try:
         return commands[args.command](args)
     except sqlite3.DatabaseError as e:  # a database that went bad after the checks

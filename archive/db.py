@@ -10,6 +10,8 @@ Tables (see docs/archive.md):
   report_stats    every figure, long format
   report_checks   the consistency checks each report passed or failed
   report_summary  (view) one row per report, headline figures as columns
+  listings        what each crawl run's columns listed (list pages, report URLs)
+  report_listing  (view) whether each report is still listed in its agency's column
 Nothing in captures or bodies is ever updated or deleted.
 """
 from __future__ import annotations
@@ -113,8 +115,31 @@ def _m5_published_time(db: sqlite_utils.Database) -> None:
     db["reports"].add_column("published_time", str)
 
 
+def _m6_listings(db: sqlite_utils.Database) -> None:
+    """What each crawl run saw in its agency's columns, to compare a run with the last ok one:
+    `listings` rows of kind 'page' (a list page and how many report links it held, any agency's)
+    and 'report' (a report URL listed for the run's agency, with its title and list page).
+    `report_listing` (view): whether each report's URL is still listed by its agency's latest
+    crawl run that recorded a listing (listed = 0: no longer listed; NULL: never compared)."""
+    db["listings"].create({
+        "run_id": int, "agency": str, "kind": str, "url": str, "column_url": str,
+        "list_url": str, "title": str, "links": int,
+    }, foreign_keys=[("run_id", "runs", "id"), ("agency", "agencies", "slug")])
+    db["listings"].create_index(["run_id"])
+    db["listings"].create_index(["agency", "kind", "url"])
+    db.create_view("report_listing", """
+SELECT r.id AS report_id, r.agency, r.year, r.url, l.last_run,
+  (SELECT max(x.run_id) FROM listings x WHERE x.agency = r.agency AND x.kind = 'report'
+     AND x.url = r.url) AS last_listed_run,
+  CASE WHEN l.last_run IS NULL THEN NULL
+       WHEN EXISTS (SELECT 1 FROM listings x WHERE x.run_id = l.last_run AND x.kind = 'report'
+                    AND x.url = r.url) THEN 1 ELSE 0 END AS listed
+FROM reports r
+LEFT JOIN (SELECT agency, max(run_id) AS last_run FROM listings GROUP BY agency) l ON l.agency = r.agency""")
+
+
 MIGRATIONS = [_m1_base, _m2_summary_view, _m3_datasette_views, _m4_search_and_integer_summary,
-              _m5_published_time]
+              _m5_published_time, _m6_listings]
 
 
 def open_db(path: str | os.PathLike = DEFAULT_DB, *, migrate: bool = True) -> sqlite_utils.Database:

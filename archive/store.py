@@ -101,6 +101,33 @@ class Archive:
         with transaction(self.db):
             self.runs.update(run_id, fields)
 
+    def last_ok_run(self, agency: str, before: int) -> dict | None:
+        """The agency's latest crawl run before run `before` that ended ok and recorded a listing."""
+        return next(self.runs.rows_where(
+            "kind = 'crawl' AND agency = ? AND status = 'ok' AND id < ?"
+            " AND EXISTS (SELECT 1 FROM listings l WHERE l.run_id = runs.id)", [agency, before],
+            select="id, reports_found", order_by="id DESC", limit=1), None)
+
+    def listing(self, run_id: int) -> dict:
+        """What a run listed: {"pages": {url: (column_url, links)}, "reports": {url: (list_url, title)}}."""
+        out = {"pages": {}, "reports": {}}
+        for r in self.db["listings"].rows_where("run_id = ?", [run_id]):
+            if r["kind"] == "page":
+                out["pages"][r["url"]] = (r["column_url"], r["links"])
+            else:
+                out["reports"][r["url"]] = (r["list_url"], r["title"])
+        return out
+
+    def add_listing(self, run_id: int, agency: str, listing: dict) -> None:
+        """Record what a run listed (the shape `listing()` returns), in one transaction."""
+        row = dict.fromkeys(("column_url", "list_url", "title", "links"), None) | {"run_id": run_id, "agency": agency}
+        rows = [row | {"kind": "page", "url": url, "column_url": column, "links": links}
+                for url, (column, links) in listing["pages"].items()]
+        rows += [row | {"kind": "report", "url": url, "list_url": list_url, "title": title}
+                 for url, (list_url, title) in listing["reports"].items()]
+        with transaction(self.db):
+            self.db["listings"].insert_all(rows)
+
     # -- what is held ------------------------------------------------------------------
     def held(self, url: str) -> dict | None:
         """The latest good capture of url (a body, no error), with `original` = the id of the
@@ -183,7 +210,8 @@ class Archive:
             if not cond:
                 raise CaptureError(f"{msg}: {row.get('url')!r}")
         need(isinstance(row["run_id"], int), "capture without run_id")
-        need(row["agency"], "capture without agency")
+        # agency None: a shared column's list page, or a report no registry agency claims
+        need(row["agency"] is None or isinstance(row["agency"], str) and row["agency"], "capture agency invalid")
         need(isinstance(row["url"], str) and row["url"].startswith(("http://", "https://")),
              "capture url is not http(s)")
         need(row["kind"] in KINDS, f"capture kind must be one of {KINDS}")

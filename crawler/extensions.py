@@ -1,5 +1,5 @@
-"""RunRecorder: one `runs` row per spider run (kind crawl), opened on spider_opened and filled
-on spider_closed from the crawl's stats.
+"""RunRecorder: one `runs` row per agency of the crawl (kind crawl), opened on spider_opened and
+filled on spider_closed from that agency's counts (ReportSpider.tally) and what its columns listed.
 
 Status: `failing` when the run finished for another reason than "finished", when it found no
 report at all, or when a fetch failed in a way that lost a page the site still has: any lost list
@@ -9,9 +9,16 @@ report or attachment) and soft 404s are errors of the site, not of the crawl: th
 (errors, stats) and named in `failure`, but do not fail the run on their own. `failure` says
 why in words.
 
+Breakage that shows: the run is compared with the agency's last `ok` run (its `listings` rows),
+and is `failing`, naming what changed, when it found fewer reports than that run (less the ones
+the site explains as removed), when a list page that held report links holds none, when a report
+URL that run listed is no longer listed and the site does not explain it (asked once more at the end
+of the crawl: 404/410/soft 404 = removed, a redirect to a listed URL = moved), or when a column has
+fewer list pages while reports are missing. Every run records its listing.
+
 A spider that opened but never closed (Scrapy skips, on a graceful stop, a crawler whose engine
 is still starting: scrapy/scrapy#6916) is closed by the runner: `close_unfinished_runs(crawlers,
-note)` fills its row the same way from the stats so far, finish reason `shutdown`.
+note)` fills its rows the same way from the counts so far, finish reason `shutdown`.
 """
 from __future__ import annotations
 
@@ -31,10 +38,13 @@ logger = logging.getLogger(__name__)
 class RunRecorder:
     def __init__(self, crawler):
         self.crawler = crawler
-        self.run_id: int | None = None
+        self.run_ids: dict[str, int] = {}
         self.closed = False
-        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        for handler, signal in ((self.spider_opened, signals.spider_opened),
+                                (self.spider_closed, signals.spider_closed),
+                                (self.request_sent, signals.request_reached_downloader),
+                                (self.response_downloaded, signals.response_downloaded)):
+            crawler.signals.connect(handler, signal=signal)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -43,52 +53,104 @@ class RunRecorder:
     def spider_opened(self, spider):
         archive = archive_for(self.crawler)
         archive.sync_agencies(agencies().values())
-        slug = getattr(spider, "slug", None) or spider.name
-        spider.run_id = self.run_id = archive.start_run(
-            "crawl", slug, self.crawler.settings.get("NIANBAO_BATCH"), os.getpid())
-        logger.info("run %s started for %s", spider.run_id, slug)
+        batch = self.crawler.settings.get("NIANBAO_BATCH")
+        for slug in spider.agencies:
+            run_id = archive.start_run("crawl", slug, batch, os.getpid())
+            self.run_ids[slug] = spider.run_ids[slug] = run_id
+            last = archive.last_ok_run(slug, run_id)
+            if last:
+                spider.previous[slug] = {"run": last["id"], **archive.listing(last["id"])}
+        spider.run_id = next(iter(self.run_ids.values()), None)
+        logger.info("runs %s started", ", ".join(f"{rid} ({slug})" for slug, rid in self.run_ids.items()))
+
+    def request_sent(self, request, spider):
+        self.crawler.spider.count(request.meta, "requests")
+
+    def response_downloaded(self, response, request, spider):
+        self.crawler.spider.count(request.meta, "responses")
 
     def spider_closed(self, spider, reason):
         self.close_run(reason)
 
     def close_run(self, reason: str, note: str | None = None) -> None:
-        """Fill the run row from the crawl's stats: status, counts, finish reason, failure."""
+        """Fill every run row of the crawl from its agency's counts and listing."""
         self.closed = True
-        stats = self.crawler.stats.get_stats()
-        get = lambda k: int(stats.get(k, 0) or 0)  # noqa: E731
-        errors, reports = get("nianbao/errors"), get("nianbao/reports_found")
-        requests = get("downloader/request_count")
-        responses = get("downloader/response_count") - get("nianbao/held_not_requested")
+        spider = self.crawler.spider
+        archive = archive_for(self.crawler)
+        crawl_stats = {k: v for k, v in self.crawler.stats.get_stats().items() if not k.startswith("nianbao/")}
+        try:
+            for slug, run_id in self.run_ids.items():
+                fields = self._fields(spider, slug, reason, note)
+                fields["stats"] = json.dumps(crawl_stats | {f"nianbao/{k}": v for k, v in spider.tally[slug].items()},
+                                             default=str, ensure_ascii=False, sort_keys=True)
+                archive.add_listing(run_id, slug, spider.listing[slug])
+                archive.finish_run(run_id, **fields)
+                line = (f"[{slug}] run {run_id} {fields['status']}: {fields['requests']} requests, "
+                        f"{fields['pages_new']} new, {fields['pages_changed']} changed, "
+                        f"{fields['pages_unchanged']} unchanged, {fields['reports_found']} reports found, "
+                        f"{fields['errors']} errors" + (f" ({fields['failure']})" if fields["failure"] else ""))
+                logger.info(line)
+                print(line, flush=True)
+        finally:
+            close_archive(self.crawler)
+
+    @staticmethod
+    def _fields(spider, slug: str, reason: str, note: str | None) -> dict:
+        t = spider.tally[slug]
+        errors, reports, dead = t["errors"], t["reports_found"], t["errors/dead_links"]
         why = [note] if note else []
         if reason != "finished":
             why.append(f"finish reason {reason}")
         if reports == 0:
             why.append("no report found in the column")
-        dead = get("nianbao/errors/dead_links")
         if errors - dead:
-            by_kind = ", ".join(f"{get(f'nianbao/errors/{k}')} {k}" for k in
-                                ("list", "report", "attachment") if get(f"nianbao/errors/{k}"))
+            by_kind = ", ".join(f"{t[f'errors/{k}']} {k}" for k in ("list", "report", "attachment")
+                                if t[f"errors/{k}"])
             why.append(f"{errors - dead} failed fetch(es)" + (f" ({by_kind})" if by_kind else ""))
+        broken, explained = breakage(spider, slug)
+        why += broken
         status = "failing" if why else "ok"
         if dead:
             why.append(f"{dead} dead link(s) (HTTP 404/410)")
-        if get("nianbao/soft_404"):
-            why.append(f"{get('nianbao/soft_404')} soft 404(s)")
-        fields = dict(
-            finish_reason=reason, status=status, requests=requests, responses=responses,
-            pages_new=get("nianbao/pages_new"), pages_changed=get("nianbao/pages_changed"),
-            pages_unchanged=get("nianbao/pages_unchanged"), reports_found=reports,
-            errors=errors, failure="; ".join(why) or None,
-            stats=json.dumps(stats, default=str, ensure_ascii=False, sort_keys=True))
-        if self.run_id is not None:
-            archive_for(self.crawler).finish_run(self.run_id, **fields)
-        close_archive(self.crawler)
-        line = (f"[{self.crawler.spidercls.name}] run {self.run_id} {status}: {requests} requests, "
-                f"{fields['pages_new']} new, {fields['pages_changed']} changed, "
-                f"{fields['pages_unchanged']} unchanged, {reports} reports found, {errors} errors"
-                + (f" ({fields['failure']})" if fields["failure"] else ""))
-        logger.info(line)
-        print(line, flush=True)
+        if t["soft_404"]:
+            why.append(f"{t['soft_404']} soft 404(s)")
+        why += explained
+        return dict(finish_reason=reason, status=status, requests=t["requests"], responses=t["responses"],
+                    pages_new=t["pages_new"], pages_changed=t["pages_changed"],
+                    pages_unchanged=t["pages_unchanged"], reports_found=reports, errors=errors,
+                    failure="; ".join(why) or None)
+
+
+def breakage(spider, slug: str) -> tuple[list[str], list[str]]:
+    """What changed since the agency's last ok run: (reasons the run is failing, notes that the
+    site explains). Nothing without a previous ok run."""
+    prev = spider.previous.get(slug)
+    if not prev:
+        return [], []
+    run, now = prev["run"], spider.listing[slug]
+    vanished = [u for u in prev["reports"] if u not in now["reports"]]
+    said = {u: spider.rechecks.get(u, "not asked again") for u in vanished}
+    explained = [u for u in vanished if said[u].startswith(("removed", "moved"))]
+    unexplained = [u for u in vanished if u not in explained]
+    found, before = len(now["reports"]), len(prev["reports"])
+    fail, notes = [], []
+    short = lambda urls: ", ".join(f"{u} ({said[u]})" for u in urls[:3]) + (" …" if len(urls) > 3 else "")  # noqa: E731
+    if found < before - len(explained):
+        fail.append(f"found {found} reports where the last ok run #{run} found {before}")
+    if unexplained:
+        fail.append(f"{len(unexplained)} report(s) listed in run #{run} no longer listed: {short(unexplained)}")
+    for url, (_, links) in prev["pages"].items():
+        if links and url in now["pages"] and now["pages"][url][1] == 0:
+            fail.append(f"list page {url} held {links} report link(s) in run #{run}, none now")
+    if fail:
+        for column in dict.fromkeys(c for c, _ in prev["pages"].values()):
+            pages_now = sum(1 for c, _ in now["pages"].values() if c == column)
+            pages_before = sum(1 for c, _ in prev["pages"].values() if c == column)
+            if pages_now < pages_before:
+                fail.append(f"column {column} has {pages_now} list page(s), {pages_before} in run #{run}")
+    if explained:
+        notes.append(f"{len(explained)} report(s) no longer listed, as the site says: {short(explained)}")
+    return fail, notes
 
 
 def close_unfinished_runs(crawlers, note: str) -> list[int]:
@@ -101,14 +163,14 @@ def close_unfinished_runs(crawlers, note: str) -> list[int]:
     for crawler in crawlers:
         extensions = getattr(getattr(crawler, "extensions", None), "middlewares", ())
         recorder = next((e for e in extensions if isinstance(e, RunRecorder)), None)
-        if recorder is None or recorder.run_id is None or recorder.closed:
+        if recorder is None or not recorder.run_ids or recorder.closed:
             continue
         engine = getattr(crawler, "engine", None)
         starting = engine is not None and not engine.running and engine.spider is not None
         try:
             recorder.close_run("shutdown", note + (" (it was still starting)" if starting else ""))
         except sqlite3.Error as e:  # say so and close the others; the next run of it closes it
-            logger.error("could not close run %s: %s", recorder.run_id, e)
+            logger.error("could not close runs %s: %s", list(recorder.run_ids.values()), e)
             continue
-        closed.append(recorder.run_id)
+        closed.extend(recorder.run_ids.values())
     return closed

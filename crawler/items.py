@@ -7,9 +7,12 @@ import scrapy
 class Capture(scrapy.Item):
     """One fetch, as the archive's captures row needs it (archive/store.py), plus the body.
 
-    Built by crawler.spiders.families.base (capture_response / capture_failure); written by
+    Built by crawler.spiders.report (capture_response / on_error); written by
     crawler.pipelines.ArchivePipeline."""
-    agency = scrapy.Field()
+    agency = scrapy.Field()       # the agency it is stored under; None: a shared column's list page,
+                                  # or a report no registry agency claims
+    owners = scrapy.Field()       # slugs of the runs it counts for (the first: the run it is stored under);
+                                  # not a column of the archive
     url = scrapy.Field()          # as requested (before redirects)
     final_url = scrapy.Field()
     method = scrapy.Field()

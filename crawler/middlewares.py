@@ -24,9 +24,11 @@ logger = logging.getLogger(__name__)
 
 # meta keys shared with the spiders and the pipeline
 KIND = "nianbao_kind"            # list / report / attachment
+OWNERS = "nianbao_owners"        # slugs of the runs a request counts for (first: the run it is stored under)
 FROM_ARCHIVE = "nianbao_from_archive"  # response built from archived bytes, nothing was sent
 REVISIT = "nianbao_revisit"      # {"status", "revisit_of", "headers", "body_sha256"} after a 304
 VALIDATED = "nianbao_validated"  # the held capture a conditional request was made against
+RECHECK = "nianbao_recheck"      # a vanished report URL asked about again: always sent (conditionally)
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
@@ -58,7 +60,8 @@ class IncrementalMiddleware:
     - report / attachment requests whose URL is already held (a good capture with a body) are
       not sent: the held bytes come back as the response, flagged FROM_ARCHIVE, so the spider
       still finds the attachments of a held report page; the pipeline writes nothing for them.
-      NIANBAO_REFRESH=1 (or spider argument refresh=1) makes them conditional re-fetches instead.
+      NIANBAO_REFRESH=1 (or spider argument refresh=1) makes them conditional re-fetches instead,
+      as are the re-checks of report URLs a column no longer lists (RECHECK).
     - list pages (and refreshed pages) are always sent, with If-None-Match / If-Modified-Since
       from the archive; a 304 is turned into the held response, with REVISIT meta so the
       pipeline records a revisit row.
@@ -83,9 +86,9 @@ class IncrementalMiddleware:
         held = archive.held(request.url)
         if held is None:
             return None
-        stats = self.crawler.stats
-        if kind in ("report", "attachment") and not self._refresh(self.crawler.spider):
-            stats.inc_value("nianbao/held_not_requested")
+        spider = self.crawler.spider
+        if kind in ("report", "attachment") and not self._refresh(spider) and not request.meta.get(RECHECK):
+            spider.count(request.meta, "held_not_requested")
             request.meta[FROM_ARCHIVE] = held["id"]
             return self._held_response(request, held, archive)
         if request.meta.get("playwright"):
@@ -95,7 +98,7 @@ class IncrementalMiddleware:
             for name, value in headers.items():
                 request.headers[name] = value
             request.meta[VALIDATED] = held
-            stats.inc_value("nianbao/conditional_requests")
+            spider.count(request.meta, "conditional_requests")
         return None
 
     def process_response(self, request, response, spider=None):
@@ -106,7 +109,7 @@ class IncrementalMiddleware:
         request.meta[REVISIT] = {"status": 304, "revisit_of": held["original"],
                                  "body_sha256": held["body_sha256"],
                                  "headers": response.headers}
-        self.crawler.stats.inc_value("nianbao/not_modified")
+        self.crawler.spider.count(request.meta, "not_modified")
         return self._held_response(request, held, archive)
 
     @staticmethod

@@ -1,5 +1,6 @@
 """ArchivePipeline: every Capture item becomes one captures row (and maybe a bodies row),
-committed at once in its own transaction."""
+committed at once in its own transaction, under the run of its first owner; its counts go to
+every owner's run (crawler.spiders.report.ReportSpider.count)."""
 from __future__ import annotations
 
 import logging
@@ -7,6 +8,7 @@ import logging
 from archive.store import CaptureError
 from crawler.archive_link import archive_for
 from crawler.items import Capture
+from crawler.middlewares import OWNERS
 
 logger = logging.getLogger(__name__)
 
@@ -22,30 +24,31 @@ class ArchivePipeline:
     def process_item(self, item, spider=None):
         if not isinstance(item, Capture):
             return item
-        stats = self.crawler.stats
         spider = self.crawler.spider
         fields = dict(item)
         body = fields.pop("body", None)
-        fields["run_id"] = getattr(spider, "run_id", None)
+        owners = tuple(fields.pop("owners", None) or ())
+        counts = {OWNERS: owners}
+        fields["run_id"] = spider.run_ids.get(owners[0]) if owners else None
         try:
             capture_id, page = archive_for(self.crawler).add_capture(fields, body)
         except CaptureError as e:
             # never write an invalid row; count it as an error of the run
             logger.error("capture not written: %s", e)
-            stats.inc_value("nianbao/errors")
-            stats.inc_value("nianbao/invalid_captures")
+            spider.count(counts, "errors")
+            spider.count(counts, "invalid_captures")
             return item
-        stats.inc_value("nianbao/captures")
-        stats.inc_value(f"nianbao/captures/{fields['kind']}")
+        spider.count(counts, "captures")
+        spider.count(counts, f"captures/{fields['kind']}")
         if page:
-            stats.inc_value(f"nianbao/pages_{page}")
+            spider.count(counts, f"pages_{page}")
         if fields.get("error"):
             if fields["error"] == "soft 404":
-                stats.inc_value("nianbao/soft_404")
+                spider.count(counts, "soft_404")
             else:
-                stats.inc_value("nianbao/errors")
-                stats.inc_value(f"nianbao/errors/{fields['kind']}")
+                spider.count(counts, "errors")
+                spider.count(counts, f"errors/{fields['kind']}")
                 if fields["kind"] != "list" and fields.get("status") in (404, 410):
-                    stats.inc_value("nianbao/errors/dead_links")
+                    spider.count(counts, "errors/dead_links")
         logger.debug("capture %s %s %s", capture_id, page or fields.get("error"), fields["url"])
         return item

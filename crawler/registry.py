@@ -1,22 +1,30 @@
-"""The agency registry (crawler/agencies.yaml), loaded once and shared.
+"""The agency registry (crawler/agencies.yaml, or $NIANBAO_REGISTRY), loaded once and shared.
 
-Used by the spiders (start URLs, allowed domains, shared-column matching), the crawl runner,
-the scheduler and the extractor (agency name matching).
+An agency is data: one YAML entry (name, family, columns, allowed domains, match rules). Used by the
+spider (start URLs, allowed domains, shared-column attribution), the crawl runner, the scheduler and the
+extractor (agency name matching).
 
-    from crawler.registry import agencies, get_agency
+    from crawler.registry import agencies, get_agency, columns_of
     agencies()["hunan_zjt"].name            # 湖南省住房和城乡建设厅
     get_agency("hunan_zjt").names_in("湖南省住房和城乡建设厅2018年...")  # True
+    columns_of(["hunan_zjt", "hunan_fgw"])  # [Column(url=.../szbm_97944/index.html, agencies=(both))]
 """
 from __future__ import annotations
 
 import functools
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 REGISTRY_PATH = Path(__file__).with_name("agencies.yaml")
+
+
+def registry_path() -> str:
+    """$NIANBAO_REGISTRY when set (tests, a site's own registry), else crawler/agencies.yaml."""
+    return os.environ.get("NIANBAO_REGISTRY") or str(REGISTRY_PATH)
 
 
 class UnknownAgency(KeyError):
@@ -79,10 +87,14 @@ def _agency(slug: str, e: dict) -> Agency:
         extra={k: v for k, v in e.items() if k not in known})
 
 
-@functools.cache
 def agencies(path: str | None = None) -> dict[str, Agency]:
     """All agencies of the registry by slug, in file order (cached per path)."""
-    data = yaml.safe_load(Path(path or REGISTRY_PATH).read_text(encoding="utf-8")) or {}
+    return _load(path or registry_path())
+
+
+@functools.cache
+def _load(path: str) -> dict[str, Agency]:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     return {slug: _agency(slug, e) for slug, e in data.items()}
 
 
@@ -107,3 +119,48 @@ def find_agencies(text: str, candidates: list[str] | None = None) -> list[str]:
 def all_allowed_domains() -> set[str]:
     """The union of every agency's allowed domains (the browser may go nowhere else)."""
     return {d for a in agencies().values() for d in a.allowed_domains}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One annual-report column (a start URL) and the agencies of a run that publish in it.
+
+    A column shared by several agencies (a provincial portal's 省直部门 column) is one Column: its
+    list pages are read once per run and each report is attributed by the agencies' match rules."""
+    url: str
+    family: str
+    agencies: tuple[Agency, ...]
+
+    @property
+    def shared(self) -> bool:
+        return any(a.shared_column for a in self.agencies)
+
+    @property
+    def browser(self) -> bool:
+        return any(a.browser for a in self.agencies)
+
+    @property
+    def allowed_domains(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(d for a in self.agencies for d in a.allowed_domains))
+
+    def option(self, name: str):
+        """A family option (e.g. `hanweb: {webid, unitid}`) from the first agency that gives it."""
+        return next((a.extra[name] for a in self.agencies if name in a.extra), None)
+
+
+def columns_of(slugs) -> list[Column]:
+    """The columns the given agencies publish in, each once, in registry order; an agency with
+    several columns is in each. Two agencies naming one column URL with different families is a
+    registry error."""
+    by_url: dict[str, list[Agency]] = {}
+    for slug in slugs:
+        a = get_agency(slug)
+        for url in a.columns:
+            by_url.setdefault(url, []).append(a)
+    out = []
+    for url, members in by_url.items():
+        families = {a.family for a in members}
+        if len(families) > 1:
+            raise ValueError(f"agencies.yaml: column {url} has several families: {sorted(families)}")
+        out.append(Column(url, members[0].family, tuple(members)))
+    return out

@@ -3,8 +3,9 @@
     python -m crawler.run [AGENCY ...] [--db PATH] [--batch ID] [--refresh] [--polite/--no-polite]
                           [--set NAME=VALUE ...] [--log-level LEVEL]
 
-Runs the named agencies' spiders (default: all in the registry) in ONE CrawlerProcess, so
-per-domain politeness is shared. Exit 0 when every crawl finished (even failing ones: the runs
+Runs the named agencies (default: all in the registry) in ONE spider of ONE CrawlerProcess
+(crawler/spiders/report.py), so politeness holds per host across the whole run, a column shared by
+several agencies is read once, and no URL is fetched twice. Exit 0 when every crawl finished (even failing ones: the runs
 table says) or was stopped by SIGINT/SIGTERM, 2 on an unknown agency or an unusable archive, 1 if
 a crawl never started.
 
@@ -118,11 +119,9 @@ def main(argv=None) -> int:
     from crawler.extensions import close_unfinished_runs
     process = CrawlerProcess(settings)
     print(f"crawler.run: crawling {', '.join(slugs)} into {db}", flush=True)
-    crawlers = []
-    for slug in slugs:
-        crawler = process.create_crawler(slug)
-        crawlers.append(crawler)
-        process.crawl(crawler)
+    crawler = process.create_crawler("nianbao")
+    crawlers = [crawler]
+    process.crawl(crawler, agencies=",".join(slugs))
     if stop.received:  # nothing has opened yet: no row to close
         print(f"crawler.run: stopped by {stop.name} before any crawl started", flush=True)
         return 0

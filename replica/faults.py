@@ -12,6 +12,8 @@ Kinds (params):
   reset          close the connection without any response (TCP RST)
   redirect_loop  302 to the same URL with loop=N+1, forever (an endless redirect chain)
   oversize       declare and stream a `size`-byte body (default 50 MB)
+  rewrite        serve the page with regex `pattern` replaced by `repl` in its body (bytes or str), with
+                 no validators (never a 304): a site whose markup changed, e.g. pagination links gone
 `<kind>_once` is `<kind>` with times=1. host matches exactly; path is a prefix (str), a regex
 (re.Pattern, or a str starting with "^"), matched against the path plus "?query" when there is one.
 """
@@ -21,7 +23,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 
-KINDS = ("status", "slow", "truncate", "reset", "redirect_loop", "oversize")
+KINDS = ("status", "slow", "truncate", "reset", "redirect_loop", "oversize", "rewrite")
 
 
 @dataclass

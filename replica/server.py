@@ -15,7 +15,9 @@ Static pages carry ETag and Last-Modified and get 304 to If-None-Match / If-Modi
 from __future__ import annotations
 
 import copy
+import dataclasses
 import email.utils
+import re
 import socket
 import struct
 import threading
@@ -44,6 +46,7 @@ class RequestLog:
     user_agent: str
     headers: dict
     via: str            # "proxy" (absolute form), "direct" (origin form) or "connect"
+    started: float = 0.0  # when the request had arrived (its headers read); `time` is when it was answered
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -392,9 +395,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.replica._record(client=f"{self.client_address[0]}:{self.client_address[1]}", method=method,
                              url=url, host=host, path=path, status=status, bytes=nbytes,
                              user_agent=self.headers.get("User-Agent", "") if self.headers else "",
-                             headers=dict(self.headers.items()) if self.headers else {}, via=via)
+                             headers=dict(self.headers.items()) if self.headers else {}, via=via,
+                             started=getattr(self, "_started", None) or time.time())
 
     def _serve(self):
+        self._started = time.time()
         req, via = self._request()
         target = req.path + (f"?{req.query}" if req.query else "")
         fault = self.replica.faults.take(req.host, target)
@@ -418,12 +423,24 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind == "oversize":
             self._oversize(req, via, target, int(fault.params.get("size", 50 * 1024 * 1024)))
             return
+        elif kind == "rewrite":
+            resp = self._rewrite(req, fault.params)
         else:
             resp = self.replica.respond(req)
         if kind == "truncate":
             self._truncate(req, via, target, resp, int(fault.params.get("extra", 10000)))
             return
         self._write(req, via, target, resp)
+
+    def _rewrite(self, req, params: dict) -> Response:
+        """The page with a regex replaced in its body, answered in full (no 304, no validators)."""
+        headers = {k: v for k, v in req.headers.items() if k not in ("if-none-match", "if-modified-since")}
+        resp = self.replica.respond(dataclasses.replace(req, headers=headers))
+        pattern, repl = params["pattern"], params.get("repl", "")
+        pattern = pattern.encode() if isinstance(pattern, str) else pattern
+        repl = repl.encode() if isinstance(repl, str) else repl
+        return Response(resp.status, re.sub(pattern, repl, resp.body),
+                        [h for h in resp.headers if h[0] not in ("ETag", "Last-Modified")])
 
     def _head(self, resp: Response, length: int):
         self.send_response(resp.status)

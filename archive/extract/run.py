@@ -187,6 +187,9 @@ class Pass:
             self.record(ids, "skipped", f"report of another agency: {result['agency']}")
             return
         agency = agency or source["agency"]
+        if agency is None:  # archived from a shared column, and no registry agency named in it
+            self.record(ids, "skipped", "unattributed: names no agency of the registry")
+            return
         if result["year"] is None:
             self.record(ids, "error", "no report year found")
             return

@@ -9,7 +9,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from parsel import Selector
 from scrapy.http import TextResponse
 
-from crawler.spiders.families.base import ReportSpider, _anchors, anchors
+from crawler.families import Family
+from crawler.links import anchors, anchors_in
 
 CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 TOTAL_PAGE = re.compile(r"<totalpage>\s*(\d+)\s*</totalpage>", re.I)
@@ -17,14 +18,15 @@ COLUMN_ID = re.compile(r"/col/col(\d+)/")
 DATAPROXY = "/module/web/jpage/dataproxy.jsp"
 
 
-class HanwebSpider(ReportSpider):
+class Hanweb(Family):
     """Registry options: hanweb: {webid, unitid} (read from the page when absent)."""
+    name = "hanweb"
 
     def list_entries(self, response) -> list[tuple[str, str]]:
         found = anchors(response)
         if isinstance(response, TextResponse):
             for record in CDATA.findall(response.text):
-                found += _anchors(Selector(text=record), response)
+                found += anchors_in(Selector(text=record), response)
         return found
 
     def next_pages(self, response) -> list[str]:
@@ -40,7 +42,7 @@ class HanwebSpider(ReportSpider):
         column = COLUMN_ID.search(url.path)
         if not column:
             return []
-        opts = dict(self.agency.extra.get("hanweb") or {})
+        opts = dict(self.column.option("hanweb") or {})
         for key in ("webid", "unitid"):
             if key not in opts:
                 m = re.search(rf"\b{key}\s*[=:]\s*['\"]?(\d+)", response.text)

@@ -6,15 +6,17 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from crawler.spiders.families.base import ReportSpider, anchors, same_dir
+from crawler.families import Family
+from crawler.links import anchors, same_dir
 
 CREATE_PAGE = re.compile(r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,")
 
 
-class TrsSpider(ReportSpider):
-    """A TRS column. page_first: suffix of the 2nd page (1 on classic TRS: index_1 = page 2;
+class Trs(Family):
+    """A TRS column (classic TRS: index_1 = page 2). page_first: suffix of the 2nd page (1 on classic TRS: index_1 = page 2;
     2 on the Hunan/Guangxi portals: index_2 = page 2)."""
 
+    name = "trs"
     page_sep = "_"
     page_ext = "html"
     page_first = 1
@@ -37,34 +39,38 @@ class TrsSpider(ReportSpider):
                 for n in range(self.page_first, last + 1)]
 
 
-class TrsHunanSpider(TrsSpider):
+class TrsHunan(Trs):
     """Hunan's provincial portal: index.html, index_2.html (1-based); one column shared by
     every provincial department (registry `match`)."""
+    name = "trs_hunan"
     page_first = 2
 
 
-class TrsGuangxiSpider(TrsSpider):
+class TrsGuangxi(Trs):
     """Guangxi's platform: index.shtml, index-2.shtml, index-3.shtml."""
+    name = "trs_guangxi"
     page_sep, page_ext, page_first = "-", "shtml", 2
 
 
-class TrsHubeiSpider(TrsSpider):
+class TrsHubei(Trs):
     """Hubei's platform (TRS classic): index.shtml, index_1.shtml (= page 2), total in
     createPageHTML. Behind a JS challenge: the registry sets browser: true."""
+    name = "trs_hubei"
     page_sep, page_ext, page_first = "_", "shtml", 1
 
 
 YEAR_COLUMN = re.compile(r"/(\d{4})(?:nb|gznb)/(?:index\.html|list\.html)?$")
 
 
-class TrsXizangSpider(TrsSpider):
+class TrsXizang(Trs):
     """Xizang's regional portal: xxgknb/ holds one sub-column per year (2014nb/ ...), each
     index.html (or list.html), index_1.html, ...; shared by all departments (registry match)."""
+    name = "trs_xizang"
     page_first = 1
 
     def next_pages(self, response) -> list[str]:
         pages = super().next_pages(response)
         for _, url in anchors(response):
-            if YEAR_COLUMN.search(urlsplit(url).path) and url.startswith(self.agency.columns[0]):
+            if YEAR_COLUMN.search(urlsplit(url).path) and url.startswith(self.column.url):
                 pages.append(url if not url.endswith("/") else url + "index.html")
         return pages

@@ -1,1 +1,4 @@
-"""One small spider per agency (named by its registry slug); site-family bases in families/."""
+"""The spiders: `nianbao` (report.py), the one spider, for any set of agencies
+(`scrapy crawl nianbao -a agencies=hunan_zjt,hunan_fgw`); and one spider per registry agency, named by
+its slug, generated from crawler/agencies.yaml (agencies.py), so `scrapy list` names every agency and
+`scrapy crawl hunan_zjt` crawls it. Site-family code lives in crawler/families/."""

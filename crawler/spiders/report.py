@@ -1,27 +1,43 @@
-"""ReportSpider: what every site family shares.
+"""ReportSpider: the one spider. It crawls the annual-report columns of the agencies it is given
+(`scrapy crawl nianbao -a agencies=hunan_zjt,hunan_fgw`, default every agency of the registry);
+`scrapy crawl SLUG` is the same spider for one agency (crawler/spiders/agencies.py).
 
-A family subclass says how its CMS lays out a column: `list_entries(response)` (title, url) and
-`next_pages(response)` (more list URLs). This base does the rest: recognising report links (and
-this agency's own in a shared column), following report pages and their attachments, turning
-every fetch and every failure into a Capture item, and the browser path for agencies with
-`browser: true` in the registry. Spiders do not parse statistics.
+One spider per run means one Scrapy downloader, so politeness (CONCURRENT_REQUESTS_PER_DOMAIN,
+DOWNLOAD_DELAY, AutoThrottle) holds per host across every agency of the run, and Scrapy's duplicate
+filter fetches each URL once however many agencies share it.
+
+- Columns: the run's agencies grouped by column URL (crawler.registry.columns_of). A column shared
+  by several agencies (Hunan's 省直部门 column, Xizang's yearly columns) is read once; each report is
+  attributed by the registry's match rules: to an agency of the run, skipped when it belongs to a
+  registry agency outside the run (its own run reads it), or archived with no agency when it names
+  an organisation the registry does not know (so nothing published is lost).
+- A family object per column (crawler/families/) says how its CMS lays out list pages.
+- Every fetch and failure becomes a Capture item; `owners` says which agencies' runs it counts for.
+- What each list page listed is kept per agency (`self.listing`); at the end of the crawl, report URLs
+  the last ok run listed and this one did not are requested once more, so the site can explain
+  their absence (404/410/soft 404: removed; a redirect to a listed URL: moved). The run recorder
+  (crawler/extensions.py) turns the comparison into the run's status.
+Spiders do not parse statistics.
 """
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import scrapy
-from parsel import Selector
-from scrapy.exceptions import IgnoreRequest
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.browser import attachment_meta, page_methods
+from crawler.families import family_for
 from crawler.items import Capture
-from crawler.middlewares import FROM_ARCHIVE, KIND, REVISIT
-from crawler.registry import Agency, get_agency
+from crawler.links import anchors, clean
+from crawler.middlewares import FROM_ARCHIVE, KIND, OWNERS, RECHECK, REVISIT
+from crawler.registry import Column, agencies, columns_of, find_agencies, get_agency
 
 REPORT_WORDS = re.compile(r"年度报告|年报|工作报告")
 DISCLOSURE = re.compile(r"信息公开")
@@ -29,10 +45,14 @@ YEAR = re.compile(r"(19|20)\d\d|[〇零一二][〇零一二三四五六七八九
 NOT_A_REPORT = re.compile(r"通知|报送|印发|编制|要点|转发|征集|解读|图解|的函|培训|考核|检查")
 ATTACHMENT = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|ofd)(?:$|[?#])|/downfile\.jsp\?", re.I)
 SOFT_404 = re.compile(r"您访问的页面不存在|页面不存在|页面未找到|找不到您要访问的页面|页面已删除")
-# a title naming some organisation (then, in a shared column, it must be ours)
+# a title naming some organisation (then, in a shared column, it must be a registry agency's)
 NAMES_AN_ORG = re.compile(r"[\u4e00-\u9fa5]{2,}(厅|局|委员会|委|办公室|政府|院|中心|馆|署|会)(?!议)")
 SOURCE_LABEL = re.compile(r"(?:发布机构|发文机关|信息来源|来源)\s*[:：|]?\s*([^\s<|]{2,40})")
-DOC_WRITE = re.compile(r"document\.write\(\s*(['\"])(.*?)(?<!\\)\1\s*\)", re.S)
+
+COLUMN = "nianbao_column"    # meta: the column URL a list page belongs to
+VERIFY = "nianbao_verify"    # meta: the title named no organisation: attribute by the page's publisher
+AGENCY = "nianbao_agency"    # meta: the agency a report (and its attachments) is stored under
+UNATTRIBUTED = None          # the agency of a report no registry agency claims
 
 
 def is_report_title(title: str) -> bool:
@@ -48,82 +68,65 @@ def is_column_url(url: str) -> bool:
     return name == "" or name.startswith(("index.", "index_", "index-", "list."))
 
 
-def clean(text: str) -> str:
-    return re.sub(r"\s+", " ", text or "").strip()
-
-
-def anchors(response) -> list[tuple[str, str]]:
-    """(title, absolute url) of every link of a page: the DOM's <a href>, and links written by
-    inline `document.write('...')`. Title = the title attribute and the link text."""
-    if not isinstance(response, TextResponse):
+def _split(value) -> list[str]:
+    if not value:
         return []
-    found = _anchors(response.selector, response)
-    for _, js in DOC_WRITE.findall(response.text):
-        html = re.sub(r"\\(.)", r"\1", js)
-        found += _anchors(Selector(text=html), response)
-    return found
-
-
-def _anchors(sel: Selector, response) -> list[tuple[str, str]]:
-    out = []
-    for a in sel.css("a[href]"):
-        href = (a.attrib.get("href") or "").strip()
-        if not href or href.startswith(("javascript:", "#", "mailto:")):
-            continue
-        title = clean(" ".join([a.attrib.get("title", ""), " ".join(a.css("::text").getall())]))
-        out.append((title, response.urljoin(href)))
-    return out
-
-
-def same_dir(a: str, b: str) -> bool:
-    pa, pb = urlsplit(a), urlsplit(b)
-    return pa.netloc == pb.netloc and pa.path.rsplit("/", 1)[0] == pb.path.rsplit("/", 1)[0]
+    if isinstance(value, str):
+        value = value.replace(",", " ").split()
+    return list(dict.fromkeys(value))
 
 
 class ReportSpider(scrapy.Spider):
-    """Base of all agency spiders. Subclasses set `slug` (registry key); families implement
-    list_entries / next_pages."""
+    name = "nianbao"
+    default_agencies: tuple[str, ...] = ()   # the per-agency spiders set their slug here
 
-    slug: str | None = None
-    agency: Agency
-
-    def __init_subclass__(cls, **kw):
-        super().__init_subclass__(**kw)
-        if cls.__dict__.get("slug"):
-            cls.name = cls.slug
-            cls.agency = get_agency(cls.slug)
-            cls.allowed_domains = list(cls.agency.allowed_domains)
-
-    def __init__(self, *args, **kwargs):
+    def __init__(self, agencies=None, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.report_urls: set[str] = set()
+        slugs = _split(agencies) or list(self.default_agencies) or list(_registry())
+        self.agencies = {s: get_agency(s) for s in slugs}     # UnknownAgency for a bad slug
+        self.columns = columns_of(slugs)
+        self.families = {c.url: family_for(c) for c in self.columns}
+        # every registry agency publishing in each column (attribution), not only this run's
+        self.claimants = {c.url: [a.slug for a in _registry().values() if c.url in a.columns]
+                          for c in self.columns}
+        self.allowed_domains = sorted({d for a in self.agencies.values() for d in a.allowed_domains})
+        self.run_ids: dict[str, int] = {}                      # set by crawler.extensions.RunRecorder
+        self.tally: dict[str, Counter] = {s: Counter() for s in slugs}
+        self.listing = {s: {"pages": {}, "reports": {}} for s in slugs}
+        self.column_pages: dict[str, dict[str, int]] = {c.url: {} for c in self.columns}
+        self.report_urls: dict[str, str | None] = {}           # url -> agency (None: unattributed)
+        self.previous: dict[str, dict] = {}                    # slug -> last ok run's listing (RunRecorder)
+        self.rechecks: dict[str, str] = {}                     # vanished url -> what the site said
+        self._rechecked = False
 
     @classmethod
-    def update_settings(cls, settings):
-        """An agency with `browser: true` gets the scrapy-playwright download handlers."""
-        super().update_settings(settings)
-        agency = getattr(cls, "agency", None)
-        if agency is not None and agency.browser:
-            settings.set("DOWNLOAD_HANDLERS", settings.getdict("NIANBAO_BROWSER_DOWNLOAD_HANDLERS"),
-                         priority="spider")
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if any(a.browser for a in spider.agencies.values()):
+            # the scrapy-playwright handlers start a driver each (~0.7 s CPU): only when needed
+            crawler.settings.set("DOWNLOAD_HANDLERS",
+                                 crawler.settings.getdict("NIANBAO_BROWSER_DOWNLOAD_HANDLERS"),
+                                 priority="spider")
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        return spider
 
-    # -- family hooks --------------------------------------------------------------------
-    def list_entries(self, response) -> list[tuple[str, str]]:
-        """(title, url) of the items a list page lists. Default: every link of the page."""
-        return anchors(response)
-
-    def next_pages(self, response) -> list[str]:
-        """Further list pages (pagination, sub-columns) reachable from this list page."""
-        return []
+    # -- counting, per agency ----------------------------------------------------------------
+    def count(self, meta: dict, key: str, n: int = 1) -> None:
+        """Count `key` for every run the request counts for, and in the crawl's stats."""
+        for slug in meta.get(OWNERS) or ():
+            self.tally[slug][key] += n
+        self.crawler.stats.inc_value(f"nianbao/{key}", n)
 
     # -- requests --------------------------------------------------------------------------
     async def start(self):
-        for url in self.agency.columns:
-            yield self.make_request(url, "list", self.parse_list)
+        for column in self.columns:
+            owners = [a.slug for a in column.agencies]
+            yield self.make_request(column.url, "list", self.parse_list, owners,
+                                    meta={COLUMN: column.url})
 
-    def make_request(self, url: str, kind: str, callback, **kwargs) -> scrapy.Request:
-        meta = {KIND: kind, **kwargs.pop("meta", {})}
-        if self.agency.browser:
+    def make_request(self, url: str, kind: str, callback, owners, **kwargs) -> scrapy.Request:
+        meta = {KIND: kind, OWNERS: tuple(owners), **kwargs.pop("meta", {})}
+        if any(self.agencies[s].browser for s in owners):
             meta["playwright"] = True
             if kind == "attachment":
                 meta.update(attachment_meta())
@@ -131,59 +134,148 @@ class ReportSpider(scrapy.Spider):
                 meta["playwright_page_methods"] = page_methods()
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, **kwargs)
 
-    def is_own(self, title: str) -> bool | None:
-        """In a shared column, keep only titles naming this agency: True (ours), False (names
-        another organisation), None (names none: check the page's publisher)."""
-        if not self.agency.shared_column or self.agency.names_in(title):
-            return True
-        return False if NAMES_AN_ORG.search(title.split("20")[0] if "20" in title else title) else None
+    # -- attribution -------------------------------------------------------------------------
+    def attribute(self, column: Column, title: str) -> tuple[str, str | None]:
+        """Whose report a listed title is: ("run", slug) an agency of this run; ("other", slug) a
+        registry agency outside the run; ("unknown", None) an organisation the registry does not
+        know; ("verify", None) the title names no organisation (the page's publisher decides)."""
+        claimants = self.claimants[column.url]
+        if len(claimants) == 1 and not column.shared:
+            return "run", claimants[0]
+        named = find_agencies(title, claimants)
+        if named:
+            return ("run" if named[0] in self.agencies else "other"), named[0]
+        head = title.split("20")[0] if "20" in title else title
+        return ("unknown", UNATTRIBUTED) if NAMES_AN_ORG.search(head) else ("verify", None)
 
-    def page_is_own(self, response) -> bool:
-        """For a report whose title named no organisation: does the page's publisher (ContentSource,
-        发布机构, 来源 ...) name this agency? A page naming no publisher is kept."""
-        if not isinstance(response, TextResponse):
-            return True
-        sources = response.css('meta[name="ContentSource"]::attr(content)').getall()
-        text = clean(" ".join(response.css("body *:not(script):not(style)::text").getall()))
-        sources += SOURCE_LABEL.findall(text)
-        return not sources or any(self.agency.names_in(s) for s in sources)
+    def publisher_of(self, response, column_url: str) -> tuple[str, str | None]:
+        """For a report whose title named no organisation: the registry agency of the column the
+        page's publisher (ContentSource, 发布机构, 来源 ...) names. A page naming no publisher is the
+        column's when only one agency publishes there, else unattributed."""
+        claimants = self.claimants[column_url]
+        sources = []
+        if isinstance(response, TextResponse):
+            sources = response.css('meta[name="ContentSource"]::attr(content)').getall()
+            text = clean(" ".join(response.css("body *:not(script):not(style)::text").getall()))
+            sources += SOURCE_LABEL.findall(text)
+        if not sources:
+            return ("run", claimants[0]) if len(claimants) == 1 else ("unknown", UNATTRIBUTED)
+        for source in sources:
+            named = find_agencies(source, claimants)
+            if named:
+                return ("run" if named[0] in self.agencies else "other"), named[0]
+        return "unknown", UNATTRIBUTED
 
-    def found_report(self, url: str) -> None:
-        self.report_urls.add(url)
-        self.crawler.stats.set_value("nianbao/reports_found", len(self.report_urls))
+    def owners_for(self, column_url: str, agency: str | None) -> list[str]:
+        """The runs a report counts for: its agency's, or (unattributed) the column's first agency's."""
+        if agency is not None:
+            return [agency]
+        return [next(c for c in self.columns if c.url == column_url).agencies[0].slug]
+
+    def found_report(self, url: str, agency: str | None, listed: tuple) -> None:
+        self.report_urls[url] = agency
+        column_url, list_url, title = listed
+        if agency is not None:
+            self.listing[agency]["reports"][url] = (list_url, title)
+            self.tally[agency]["reports_found"] = len(self.listing[agency]["reports"])
+        else:
+            self.count({OWNERS: self.owners_for(column_url, None)}, "unattributed_reports")
 
     # -- callbacks -------------------------------------------------------------------------
     def parse_list(self, response):
-        yield from self.capture_response(response, "list")
-        for title, url in self.list_entries(response):
-            if not is_report_title(title) or url in self.report_urls or is_column_url(url):
+        meta = response.meta
+        column_url = meta[COLUMN]
+        column = next(c for c in self.columns if c.url == column_url)
+        family = self.families[column_url]
+        yield from self.capture_response(response, "list", agency=self.list_agency(column))
+        links = 0
+        for title, url in family.list_entries(response):
+            if not is_report_title(title) or is_column_url(url):
                 continue
-            own = self.is_own(title)
-            if own:
-                self.found_report(url)
-                yield self.make_request(url, "report", self.parse_report)
-            elif own is None:  # verify on the page itself
-                yield self.make_request(url, "report", self.parse_report,
-                                        meta={"nianbao_verify_own": True})
-        for url in self.next_pages(response):
-            yield self.make_request(url, "list", self.parse_list)
+            links += 1
+            if url in self.report_urls:
+                continue
+            listed = (column_url, response.url, title)
+            whose, slug = self.attribute(column, title)
+            if whose == "other":
+                self.report_urls[url] = slug
+                continue
+            if whose == "verify":
+                self.report_urls[url] = UNATTRIBUTED   # until its page says whose it is
+                yield self.make_request(url, "report", self.parse_report, self.owners_for(column_url, None),
+                                        meta={VERIFY: listed})
+                continue
+            self.found_report(url, slug, listed)
+            yield self.make_request(url, "report", self.parse_report, self.owners_for(column_url, slug),
+                                    meta={AGENCY: slug})
+        self.column_pages[column_url][response.url] = links
+        for slug in meta[OWNERS]:
+            self.listing[slug]["pages"][response.url] = (column_url, links)
+        for url in family.next_pages(response):
+            yield self.make_request(url, "list", self.parse_list, meta[OWNERS], meta={COLUMN: column_url})
+
+    def list_agency(self, column: Column) -> str | None:
+        """The agency a list capture is stored under: none for a shared column."""
+        return None if column.shared else column.agencies[0].slug
 
     def parse_report(self, response):
-        if response.meta.get("nianbao_verify_own"):
-            if not self.page_is_own(response):
-                self.crawler.stats.inc_value("nianbao/not_own")
+        meta = response.meta
+        if meta.get(RECHECK):
+            self.rechecks[meta[RECHECK]] = self.recheck_verdict(response)
+        if meta.get(VERIFY):
+            listed = meta[VERIFY]
+            whose, slug = self.publisher_of(response, listed[0])
+            if whose == "other":
+                self.count(meta, "not_own")
                 return
-            self.found_report(response.request.url)
-        yield from self.capture_response(response, "report")
+            self.found_report(first_url(response.request), slug, listed)
+            meta[OWNERS], meta[AGENCY] = tuple(self.owners_for(listed[0], slug)), slug
+        agency = meta.get(AGENCY)
+        yield from self.capture_response(response, "report", agency=agency)
+        if meta.get(RECHECK):
+            return
         for _, url in anchors(response):
             if ATTACHMENT.search(url):
-                yield self.make_request(url, "attachment", self.parse_attachment)
+                yield self.make_request(url, "attachment", self.parse_attachment, meta[OWNERS],
+                                        meta={AGENCY: agency})
 
     def parse_attachment(self, response):
-        yield from self.capture_response(response, "attachment")
+        yield from self.capture_response(response, "attachment", agency=response.meta.get(AGENCY))
+
+    # -- the end of the crawl: what the last ok run listed and this one did not -----------------
+    def vanished(self, slug: str) -> list[str]:
+        before = self.previous.get(slug, {}).get("reports", {})
+        return [u for u in before if u not in self.listing[slug]["reports"]]
+
+    def on_idle(self, spider=None):
+        """Once, when the crawl is otherwise done: ask the site about every vanished report URL
+        (bounded by NIANBAO_RECHECK_MAX per agency), conditionally, so it can explain."""
+        if self._rechecked:
+            return
+        self._rechecked = True
+        limit = self.crawler.settings.getint("NIANBAO_RECHECK_MAX", 50)
+        requests = []
+        for slug in self.agencies:
+            for url in self.vanished(slug)[:limit]:
+                requests.append(self.make_request(url, "report", self.parse_report, [slug], dont_filter=True,
+                                                  meta={RECHECK: url, AGENCY: slug}))
+        if not requests:
+            return
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        raise DontCloseSpider
+
+    def recheck_verdict(self, response) -> str:
+        """What the site says of a vanished report URL: removed, moved (to a listed URL) or still there."""
+        if isinstance(response, TextResponse) and SOFT_404.search(response.text):
+            return "removed (soft 404)"
+        final = response.url
+        if final != first_url(response.request) and any(final in self.listing[s]["reports"] for s in self.agencies):
+            return f"moved to {final}"
+        return "still served"
 
     # -- captures ----------------------------------------------------------------------------
-    def capture_response(self, response, kind: str):
+    def capture_response(self, response, kind: str, agency: str | None):
         """The Capture of a response, or nothing when it came from the archive unsent."""
         request = response.request
         if request.meta.get(FROM_ARCHIVE):
@@ -194,7 +286,7 @@ class ReportSpider(scrapy.Spider):
         error = None
         if kind in ("list", "report") and text and SOFT_404.search(text):
             error = "soft 404"
-        item = self._capture(request, kind, status=revisit["status"] if revisit else response.status,
+        item = self._capture(request, kind, agency, status=revisit["status"] if revisit else response.status,
                              final_url=response.url, headers=headers, error=error,
                              fetch_mode="browser" if "playwright" in response.flags else "http")
         if isinstance(response, (HtmlResponse, XmlResponse)) or (item["content_type"] or "").startswith("text/"):
@@ -211,11 +303,12 @@ class ReportSpider(scrapy.Spider):
         body, oversized, redirect loop) becomes a capture row with error text and no body.
         Requests dropped before any fetch (robots.txt, offsite) are only counted."""
         request = failure.request
-        kind = request.meta.get(KIND, "report")
+        meta = request.meta
+        kind = meta.get(KIND, "report")
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
             message = str(failure.value)
             if "redirection" not in message:
-                self.crawler.stats.inc_value("nianbao/dropped_before_fetch")
+                self.count(meta, "dropped_before_fetch")
                 self.logger.info("not fetched: %s (%s)", request.url, message)
                 return
         status, headers, final_url = None, None, None
@@ -225,21 +318,35 @@ class ReportSpider(scrapy.Spider):
             error = f"HTTP {status}"
         else:
             error = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500]
-        yield self._capture(request, kind, status=status, final_url=final_url, headers=headers,
-                            error=error,
-                            fetch_mode="browser" if request.meta.get("playwright") else "http")
+        if meta.get(RECHECK):
+            self.rechecks[meta[RECHECK]] = (f"removed (HTTP {status})" if status in (404, 410)
+                                            else f"not answered ({error})")
+        if kind == "list":
+            agency = self.list_agency(next(c for c in self.columns if c.url == meta[COLUMN]))
+        else:
+            agency = meta.get(AGENCY)
+        yield self._capture(request, kind, agency, status=status, final_url=final_url, headers=headers,
+                            error=error, fetch_mode="browser" if meta.get("playwright") else "http")
 
-    def _capture(self, request, kind, *, status, final_url, headers, error, fetch_mode) -> Capture:
-        redirects = request.meta.get("redirect_urls") or []
+    def _capture(self, request, kind, agency, *, status, final_url, headers, error, fetch_mode) -> Capture:
         content_type = headers.get("Content-Type") if headers else None
         referer = request.headers.get("Referer")
         return Capture(
-            agency=self.agency.slug, url=redirects[0] if redirects else request.url,
+            agency=agency, owners=request.meta.get(OWNERS) or (), url=first_url(request),
             final_url=final_url, method=request.method, status=status,
             fetched_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
             headers=_headers_dict(headers), fetch_mode=fetch_mode, kind=kind, error=error,
             content_type=content_type.decode("latin-1") if content_type else None,
             referer=referer.decode("latin-1") if referer else None)
+
+
+def first_url(request) -> str:
+    """The URL as first requested, before redirects."""
+    return (request.meta.get("redirect_urls") or [request.url])[0]
+
+
+def _registry():
+    return agencies()
 
 
 def _headers_dict(headers) -> dict:

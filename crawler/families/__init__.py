@@ -1,0 +1,49 @@
+"""Site families: how one CMS lays out an annual-report column. The one place where a platform's
+layout is known; an agency names its family in crawler/agencies.yaml (`family: trs_hunan`).
+
+A family is a small class with two hooks, instantiated once per column per run:
+
+    class MyCms(Family):
+        name = "my_cms"                         # the registry's `family` value
+        def list_entries(self, response): ...   # [(title, url)] a list page lists (default: every link)
+        def next_pages(self, response): ...     # further list URLs (pagination, sub-columns)
+
+`self.column` is the crawler.registry.Column (url, agencies, family options via column.option(name)).
+Recognising reports, attribution, attachments and captures are the spider's (crawler/spiders/report.py).
+"""
+from __future__ import annotations
+
+from crawler.links import anchors
+from crawler.registry import Column
+
+FAMILIES: dict[str, type["Family"]] = {}
+
+
+class Family:
+    name: str = ""
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        if cls.__dict__.get("name"):
+            FAMILIES[cls.name] = cls
+
+    def __init__(self, column: Column):
+        self.column = column
+
+    def list_entries(self, response) -> list[tuple[str, str]]:
+        """(title, url) of the items a list page lists. Default: every link of the page."""
+        return anchors(response)
+
+    def next_pages(self, response) -> list[str]:
+        """Further list pages (pagination, sub-columns) reachable from this list page."""
+        return []
+
+
+def family_for(column: Column) -> Family:
+    """The family object reading `column`; an unknown family name is a registry error."""
+    from crawler.families import hanweb, trs  # noqa: F401  (register the families)
+    try:
+        return FAMILIES[column.family](column)
+    except KeyError:
+        raise ValueError(f"agencies.yaml: unknown family {column.family!r} for {column.url} "
+                         f"(known: {', '.join(sorted(FAMILIES))})") from None
