@@ -119,8 +119,9 @@ def _m6_listings(db: sqlite_utils.Database) -> None:
     """What each crawl run saw in its agency's columns, to compare a run with the last ok one:
     `listings` rows of kind 'page' (a list page and how many report links it held, any agency's)
     and 'report' (a report URL listed for the run's agency, with its title and list page).
-    `report_listing` (view): whether each report's URL is still listed by its agency's latest
-    crawl run that recorded a listing (listed = 0: no longer listed; NULL: never compared)."""
+    Only the listings of an agency's last ok run and of the runs after it are kept (Archive.add_listing).
+    `report_listing` (view): whether each report's URL is still listed by its agency's latest ok
+    crawl run (listed = 0: no longer listed; NULL: never compared)."""
     db["listings"].create({
         "run_id": int, "agency": str, "kind": str, "url": str, "column_url": str,
         "list_url": str, "title": str, "links": int,
@@ -130,12 +131,14 @@ def _m6_listings(db: sqlite_utils.Database) -> None:
     db.create_view("report_listing", """
 SELECT r.id AS report_id, r.agency, r.year, r.url, l.last_run,
   (SELECT max(x.run_id) FROM listings x WHERE x.agency = r.agency AND x.kind = 'report'
-     AND x.url = r.url) AS last_listed_run,
+     AND x.url IN (r.url, c.url)) AS last_listed_run,
   CASE WHEN l.last_run IS NULL THEN NULL
        WHEN EXISTS (SELECT 1 FROM listings x WHERE x.run_id = l.last_run AND x.kind = 'report'
-                    AND x.url = r.url) THEN 1 ELSE 0 END AS listed
+                    AND x.url IN (r.url, c.url)) THEN 1 ELSE 0 END AS listed
 FROM reports r
-LEFT JOIN (SELECT agency, max(run_id) AS last_run FROM listings GROUP BY agency) l ON l.agency = r.agency""")
+LEFT JOIN captures c ON c.id = r.capture_id
+LEFT JOIN (SELECT x.agency, max(x.run_id) AS last_run FROM listings x JOIN runs u ON u.id = x.run_id
+           WHERE u.status = 'ok' GROUP BY x.agency) l ON l.agency = r.agency""")
 
 
 MIGRATIONS = [_m1_base, _m2_summary_view, _m3_datasette_views, _m4_search_and_integer_summary,

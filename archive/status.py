@@ -2,7 +2,8 @@
 
 `agency_status` / `format_status` (`python scheduler.py status`): per agency, the last crawl, its
 status, the last success, the reports archived by year and the years missing (from the agency's
-first report year to last year). `batch_summary`: the per-agency table printed after a run.
+first report year to last year), and the archived reports the agency's column no longer lists.
+`batch_summary`: the per-agency table printed after a run.
 """
 from __future__ import annotations
 
@@ -43,6 +44,11 @@ def agency_status(db: sqlite_utils.Database, agencies: list[str], *, last_year: 
                 "SELECT year, count(*) FROM reports WHERE agency = ? AND year IS NOT NULL"
                 " GROUP BY year ORDER BY year", [agency]).fetchall())
         missing = [y for y in range(min(by_year), last_year + 1) if y not in by_year] if by_year else []
+        unlisted = []
+        if "report_listing" in db.view_names():
+            unlisted = [{"year": y, "url": u} for y, u in db.execute(
+                "SELECT year, url FROM report_listing WHERE agency = ? AND listed = 0 ORDER BY year",
+                [agency]).fetchall()]
         out.append({
             "agency": agency,
             "last_run": last[0] if last else None,
@@ -53,6 +59,7 @@ def agency_status(db: sqlite_utils.Database, agencies: list[str], *, last_year: 
             "reports_by_year": by_year,
             "reports": sum(by_year.values()),
             "missing_years": missing,
+            "no_longer_listed": unlisted,
         })
     return out
 
@@ -100,6 +107,8 @@ def format_status(rows: list[dict], names: dict[str, str] | None = None) -> str:
         if multi:
             lines.append("  several a year: " + ", ".join(f"{y}: {n}" for y, n in multi.items()))
         lines.append(f"  missing years: {year_ranges(r['missing_years'])}")
+        for gone in r.get("no_longer_listed", []):
+            lines.append(f"  no longer listed on the site: {gone['year']} ({gone['url']}), kept in the archive")
     return "\n".join(lines)
 
 

@@ -118,8 +118,10 @@ class Archive:
                 out["reports"][r["url"]] = (r["list_url"], r["title"])
         return out
 
-    def add_listing(self, run_id: int, agency: str, listing: dict) -> None:
-        """Record what a run listed (the shape `listing()` returns), in one transaction."""
+    def add_listing(self, run_id: int, agency: str, listing: dict, keep_from: int | None = None) -> None:
+        """Record what a run listed (the shape `listing()` returns), in one transaction, and drop the
+        agency's listings of runs before `keep_from` (the last ok run the next run compares with):
+        listings are bookkeeping for that comparison, kept small, not an archive of their own."""
         row = dict.fromkeys(("column_url", "list_url", "title", "links"), None) | {"run_id": run_id, "agency": agency}
         rows = [row | {"kind": "page", "url": url, "column_url": column, "links": links}
                 for url, (column, links) in listing["pages"].items()]
@@ -127,6 +129,8 @@ class Archive:
                  for url, (list_url, title) in listing["reports"].items()]
         with transaction(self.db):
             self.db["listings"].insert_all(rows)
+            if keep_from is not None:
+                self.db["listings"].delete_where("agency = ? AND run_id < ?", [agency, keep_from])
 
     # -- what is held ------------------------------------------------------------------
     def held(self, url: str) -> dict | None:

@@ -83,7 +83,9 @@ class RunRecorder:
                 fields = self._fields(spider, slug, reason, note)
                 fields["stats"] = json.dumps(crawl_stats | {f"nianbao/{k}": v for k, v in spider.tally[slug].items()},
                                              default=str, ensure_ascii=False, sort_keys=True)
-                archive.add_listing(run_id, slug, spider.listing[slug])
+                previous = spider.previous.get(slug, {}).get("run")
+                keep_from = run_id if fields["status"] == "ok" else previous
+                archive.add_listing(run_id, slug, spider.listing[slug], keep_from=keep_from)
                 archive.finish_run(run_id, **fields)
                 line = (f"[{slug}] run {run_id} {fields['status']}: {fields['requests']} requests, "
                         f"{fields['pages_new']} new, {fields['pages_changed']} changed, "

@@ -136,3 +136,28 @@ def test_a_new_department_of_a_shared_column_is_a_yaml_entry(replica, tmp_path):
     scrapy_list = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True,
                                  text=True, env=dict(os.environ, NIANBAO_REGISTRY=str(path)))
     assert "hunan_jyt" in scrapy_list.stdout.split()
+
+
+def test_a_report_the_site_removed_stays_archived_marked_no_longer_listed(replica, tmp_path):
+    """The site drops a report from its column and its page answers 404: the run stays ok (the site
+    explains the absence), the report stays in the archive, and `status` says it is no longer listed."""
+    db = tmp_path / "a.db"
+    run_crawl(replica, db, "hunan_zjt")
+    env = dict(os.environ)
+    env.pop("NIANBAO_DB", None)
+    subprocess.run([sys.executable, "-m", "archive.extract.run", "--db", str(db)], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
+    gone = sorted(replica.reports("hunan_zjt"), key=lambda r: r.year)[1]
+    name = gone.url.rsplit("/", 1)[1]
+    replica.faults.add("rewrite", host=HUNAN_HOST, path=HUNAN_COLUMN + "index",
+                       pattern=rf"(?s)<li>(?:(?!</li>).)*?{name.replace('.', '[.]')}(?:(?!</li>).)*?</li>", repl="")
+    replica.faults.add("status", host=HUNAN_HOST, path=gone.url.split(HUNAN_HOST, 1)[1], code=404)
+    run_crawl(replica, db, "hunan_zjt")
+    run = rows(db, "SELECT * FROM runs WHERE kind = 'crawl' ORDER BY id DESC LIMIT 1")[0]
+    assert run["status"] == "ok", run
+    assert "no longer listed, as the site says" in run["failure"] and "removed (HTTP 404)" in run["failure"]
+    assert rows(db, "SELECT listed FROM report_listing WHERE url = ?", gone.url) == [{"listed": 0}]
+    assert rows(db, "SELECT count(*) n FROM report_listing WHERE agency = 'hunan_zjt' AND listed = 1")[0]["n"] > 5
+    status = subprocess.run([sys.executable, "scheduler.py", "status", "--db", str(db)], cwd=ROOT, env=env,
+                            capture_output=True, text=True)
+    assert f"no longer listed on the site: {gone.year} ({gone.url})" in status.stdout, status.stdout
