@@ -10,12 +10,20 @@ DB ?= archive.db
 	.venv/bin/pip install -q -r requirements.txt
 	touch $@
 
+# pywb (WARC replay: tests/test_warc.py, docs/warc.md) in a virtualenv of its own: it requires brotlipy,
+# whose `brotli` module would shadow the Brotli that Scrapy decodes br responses with.
+.venv-pywb/installed: requirements-pywb.txt
+	python3 -m venv .venv-pywb
+	.venv-pywb/bin/pip install -q --upgrade pip
+	.venv-pywb/bin/pip install -q -r requirements-pywb.txt
+	touch $@
+
 # Debian's Chromium (the browser path and the browser tests) and a CJK font for screenshots.
 /usr/bin/chromium:
 	(apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-zenhei) || \
 	  (sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-wqy-zenhei)
 
-deps: .venv/installed /usr/bin/chromium
+deps: .venv/installed .venv-pywb/installed /usr/bin/chromium
 
 # The main job: crawl every agency of the bundled replica web, then extract, into $(DB).
 demo: deps
