@@ -267,3 +267,25 @@ def test_markdown_rows_without_labels_are_refused_when_they_do_not_fit():
     assert _t3(res, "partial") is None and _t3(res, "unable.not_held") is None
     assert _t3(res, "other.other") == 1 and _t3(res, "total") == 19
     assert any("rows without a label" in w and "not read" in w for w in res.warnings)
+
+
+def test_table4_as_three_five_column_tables():
+    """Table 四 split by the conversion into three 5-column tables, each under its own heading (the
+    first heading only the table's own cue); a 15-figure row still reads whole."""
+    text = "\n".join([
+        "## 四、政府信息公开行政复议、行政诉讼情况", "### 行政复议",
+        "| 结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 |", "|---|---|---|---|---|", "| 4 | 1 | 0 | 2 | 7 |",
+        "### 行政诉讼（未经复议直接起诉）",
+        "| 结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 |", "|---|---|---|---|---|", "| 1 | 0 | 0 | 0 | 1 |",
+        "### 行政诉讼（复议后起诉）",
+        "| 结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 |", "|---|---|---|---|---|", "| 0 | 0 | 1 | 1 | 2 |",
+        "五、存在的主要问题及改进情况"])
+    res = tables.stats_from_text(text)
+    t4 = {(s.row, s.col): s.value for s in res.stats if s.table == "4"}
+    assert [t4[("review", c)] for c in ("upheld", "corrected", "other", "pending", "total")] == [4, 1, 0, 2, 7]
+    assert t4[("litigation_direct", "total")] == 1 and t4[("litigation_direct", "upheld")] == 1
+    assert [t4[("litigation_after_review", c)] for c in ("other", "pending", "total")] == [1, 1, 2]
+    # a fourth 5-figure block has no block left: refused, nothing overwritten
+    res = tables.stats_from_text(text.replace("五、存在", "| 9 | 9 | 9 | 9 | 36 |\n五、存在"))
+    assert {(s.row, s.col): s.value for s in res.stats if s.table == "4"} == t4
+    assert any("no block left" in w for w in res.warnings)

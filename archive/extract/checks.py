@@ -149,7 +149,8 @@ def review_reason(stats: list[Stat], blanks: list[Stat], found_checks: list[Chec
     - a figure read twice with different values (two rows took the same label);
     - a column of table 三 absent from every row while the other columns are read (a column lost);
     - most checks of one family failing, at least three (t3.balance / t3.outcomes / t3.columns /
-      t4): a row or column shifted, not one misprint, which fails one or two checks."""
+      t4): a row or column shifted, not one misprint, which fails one or two checks;
+    - any failed check where the figures were read by OCR (a misread digit is likelier than a misprint)."""
     reasons = []
     if conflicts:
         reasons.append(f"{len(conflicts)} figures read twice with different values, e.g. {conflicts[0]}")
@@ -161,6 +162,10 @@ def review_reason(stats: list[Stat], blanks: list[Stat], found_checks: list[Chec
     absent = [c for c, v in rows_by_col.items() if not v]
     if most >= 5 and absent and len(absent) < len(T3_COLS) - 1:
         reasons.append(f"table 三 column(s) {', '.join(absent)} absent from every row")
+    ocr = any(s.source.startswith("ocr") for s in stats if s.table in ("3", "4"))
+    failed_ocr = [ch.name for ch in found_checks if not ch.passed]
+    if ocr and failed_ocr:      # OCR misreads digits: with OCR'd figures a failed check is ours first
+        reasons.append(f"OCR'd figures fail {len(failed_ocr)} checks (e.g. {failed_ocr[0]})")
     families: dict[str, list[bool]] = {}
     for ch in found_checks:
         fam = ch.name.rsplit(".", 1)[0] if ch.name.startswith("t3.") else "t4"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from archive.extract.labels import is_unit, norm, parse_value
+from archive.extract.labels import is_unit, norm, parse_value, t2_row_key
 
 
 class Cell:
@@ -192,12 +192,12 @@ _SPACE = re.compile(r"[ \t\u3000\xa0]+")
 def _split_figures(raw: str) -> list[str]:
     """A line holding a label and then figures separated by spaces (PDF text, tab-separated
     exports): `四、结转下年度继续办理 0 0 0 0 0 0 0` -> the label, then each figure. A line with
-    fewer than two trailing figures is one cell."""
+    fewer than two trailing figures is one cell, unless its label is a row of table 二 (`行政许可 97`)."""
     tokens = _SPACE.split(raw.strip())
     k = len(tokens)
     while k > 0 and tokens[k - 1] and parse_value(norm(tokens[k - 1]))[0]:
         k -= 1
-    if len(tokens) - k < 2:
+    if len(tokens) - k < 2 and not (len(tokens) - k == 1 and k and t2_row_key(norm(" ".join(tokens[:k])))):
         return [raw]
     label = " ".join(tokens[:k])
     return ([label] if label else []) + tokens[k:]

@@ -114,6 +114,8 @@ class _Mapper:
     def switch(self, mode: str | None) -> None:
         self.flush_blank_row()
         self.resolve_unlabelled()
+        if mode != self.mode:
+            self.t4_done = []
         self.mode = None if mode == "end" else mode
         self.pending, self.header_rows = [], []
         self.colmap, self.colmap_grid, self.group, self.hier = None, None, None, {}
@@ -391,14 +393,42 @@ class _Mapper:
                     self.emit("4", grp, out, v, label, u, g.source(r, c))
             return
         vals = self.values_after(row, last_label, keep_empty=not g.aligned)
-        if len(vals) < n:
-            self.warnings.append(f"{g.source(r, 0)}: table 四 row: {len(vals)} values, expected 15")
+        while vals and not vals[-1][1].text and len(vals) > len(T4_COLS):
+            vals.pop()          # the grid's padding, not cells of this row
+        if len(vals) == len(T4_COLS):
+            self.t4_block(g, r, vals, parts)
             return
+        if len(vals) < n or (len(vals) > n and not g.aligned):
+            self.warnings.append(f"{g.source(r, 0)}: table 四 row: {len(vals)} values, expected 15 (or 5)")
+            return
+        self.t4_done = list(T4_ROWS)
         keys = [(grp, out) for grp in T4_ROWS for out in T4_COLS]
         for (c, cell), (grp, out) in zip(vals[-n:], keys):
             _, v, u = L.parse_value(cell.text)
             label = f"{L.T4_GROUP_LABELS[grp]} / {L.T4_COL_LABELS[out]}"
             self.emit("4", grp, out, v, label, u, g.source(r, c))
+
+    def t4_block(self, g: Grid, r: int, vals: list[tuple[int, Cell]], parts: list[str]) -> None:
+        """Five figures: one block of table 四 (a table split into three 5-column tables). Its block
+        is the one its heading names (行政复议 / 未经复议直接起诉 / 复议后起诉), else the next one in
+        template order; its columns the order its header words give, else the template's."""
+        grp = next((k for p in reversed(parts) if (k := L.t4_group(p))), None)
+        named = grp is not None
+        if grp is None:
+            left = [k for k in T4_ROWS if k not in self.t4_done]
+            later = [k for k in left if not self.t4_done or T4_ROWS.index(k) > T4_ROWS.index(self.t4_done[-1])]
+            grp = later[0] if later else None
+        if grp is None or grp in self.t4_done:
+            self.warnings.append(f"{g.source(r, 0)}: table 四: 5 values, no block left for them, not read")
+            return
+        heads = [k for p in parts if (k := L.t4_col_key(p))]
+        cols = heads[-5:] if len(set(heads[-5:])) == 5 else list(T4_COLS)
+        self.t4_done.append(grp)
+        if not named:
+            self.warnings.append(f"{g.source(r, 0)}: table 四 block without a heading read as {grp} (template order)")
+        for (c, cell), out in zip(vals, cols):
+            _, v, u = L.parse_value(cell.text)
+            self.emit("4", grp, out, v, f"{L.T4_GROUP_LABELS[grp]} / {L.T4_COL_LABELS[out]}", u, g.source(r, c))
 
     # -- table 二 --
     def t2_headers(self, g: Grid, row: list[Cell]) -> None:
@@ -531,6 +561,13 @@ def stats_from_grids(grids: list[Grid], text: str = "") -> TableResult:
     m = _Mapper()
     m.run(grids)
     template = m.template()
+    if template:      # a column of the other generation (2019's 行政许可 printing a 处理决定数量 cell)
+        gen = T2_COLS[template]
+        off = [s for s in m.stats if s.table == "2" and s.col not in gen.get(s.row, ())]
+        if off:
+            m.warnings.append(f"table 二: {len(off)} figures under columns the {template} template does not "
+                              f"have, not taken (e.g. {off[0].row}/{off[0].col} at {off[0].source})")
+            m.stats = [s for s in m.stats if not (s.table == "2" and s.col not in gen.get(s.row, ()))]
     blanks = list(m.blanks.values())
     if any(b.row.startswith("other.") for b in blanks) or m.t3_other - {"other"}:
         blanks = [b for b in blanks if b.row != "other"]   # a 2021 (六)其他处理 group row, not a row
