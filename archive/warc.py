@@ -600,31 +600,32 @@ class _Importer:
             line, headers, payload = None, {}, b""
         else:
             line, headers, payload = _parse_http(rec.block)
+        found = None
         if rec.rec_type == "response":
-            body = self.response_body(h, headers, payload)
             status = int(line.split(" ", 2)[1])
+            body = self.response_body(h, headers, payload)
         else:
             found = self.original(rec)
             body = self.archive.body(found["sha"])
-            if line is None:
+            if body is None:
+                raise BadRecord(f"the revisited body {found['sha']} is missing from the archive")
+            if line is None:  # a revisit without HTTP headers: the original's
                 status, headers = found["status"], found["headers"]
             else:
                 status = int(line.split(" ", 2)[1])
-        if body is None:
-            raise BadRecord(f"the revisited body {found['sha']} is missing from the archive")
         if 300 <= status < 400 and status != 304:
             return self.skip(f"redirect (HTTP {status})")
-        if status == 304 and rec.rec_type == "response":
+        if status == 304 and found is None:
             return self.skip("304 response (no body)")
         if status < 200:
             return self.skip(f"informational response (HTTP {status})")
-        content_type = _first(headers, "Content-Type")
+        content_type = _first(headers, "Content-Type") or (found and _first(found["headers"], "Content-Type"))
         kind = h.get_header(f"{NB}Kind")
         if kind not in KINDS:
             kind = guess_kind(rec.uri, content_type, headers)
         if kind is None:
             return self.skip(f"neither a page nor a document ({(content_type or 'no type').split(';')[0]})")
-        self.add(rec, status, headers, content_type, kind, body)
+        self.add(rec, status, headers, content_type, kind, body, found)
 
     def response_body(self, h, headers: dict, payload: bytes) -> bytes:
         chunked = "chunked" in (_first(headers, "Transfer-Encoding") or "").lower()
@@ -673,7 +674,7 @@ class _Importer:
                         "the archive")
 
     def add(self, rec: _Record, status: int, headers: dict, content_type: str | None, kind: str,
-            body: bytes) -> None:
+            body: bytes, found: dict | None) -> None:
         h = rec.headers
         if h.get_header(f"{NB}Capture-Id"):  # our own export: the headers as received again
             headers = _restore_headers(headers)
@@ -696,8 +697,7 @@ class _Importer:
         if same:
             self.summary.duplicates += 1
             capture_id = same["revisit_of"] or same["id"]
-        elif status == 304:
-            found = self.original(rec)
+        elif status == 304:  # server-not-modified: a revisit row, as the crawler writes it
             fields.update(revisit_of=found["capture"], body_sha256=found["sha"])
             capture_id = self.write(fields, None)
         else:
