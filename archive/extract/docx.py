@@ -13,9 +13,11 @@ import docx as _docx
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
+from archive.extract import EmptyInput
 from archive.extract.grid import Cell, Grid
 from archive.extract.labels import norm
 from archive.extract.model import TableResult
+from archive.extract.safezip import UnsafeZip, check_zip
 from archive.extract.tables import stats_from_grids
 
 
@@ -60,6 +62,10 @@ def read_docx(data: bytes) -> TableResult:
     """Text of the document (paragraphs and table rows, `|` between cells) and the Stats of
     every statistics table."""
     try:
+        names = check_zip(data, "DOCX").namelist()
+    except UnsafeZip as e:
+        raise DocxReadError(str(e)) from None
+    try:
         document = _docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as e:
         raise DocxReadError(f"not a readable .docx ({type(e).__name__}: {e})") from e
@@ -79,4 +85,10 @@ def read_docx(data: bytes) -> TableResult:
             texts.append(block.text)
         elif isinstance(block, Table):
             add_table(block)
+    if not any(t.strip() for t in texts):
+        images = sum(1 for n in names if n.startswith("word/media/"))
+        if images:
+            raise EmptyInput(f"DOCX holds {images} image(s) and no text (scanned pages pasted into "
+                             "Word): nothing to read; images in DOCX are not OCR'd")
+        raise EmptyInput("DOCX without any text")
     return stats_from_grids(grids, "\n".join(texts))

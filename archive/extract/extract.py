@@ -12,8 +12,8 @@ import dataclasses
 import os
 import re
 
-from archive.extract import EmptyInput, NotAReport, UndecodableInput, UnsupportedFormat
-from archive.extract import checks, docx, pdf, tables
+from archive.extract import EmptyInput, ExtractError, NotAReport, UndecodableInput, UnsupportedFormat
+from archive.extract import checks, docx, office, ofd, pdf, tables
 from archive.extract.document import (Document, decode, from_html, from_text, is_html, looks_binary,
                                       unwrap_lines)
 from archive.extract.meta import extract_meta, looks_like_report_title
@@ -24,37 +24,68 @@ from archive.extract.summary import build_summary, prose_stats
 PDF_MAGIC = b"%PDF"
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_UNREADABLE_EXT = {".doc", ".wps", ".xls", ".xlsx", ".et", ".ofd", ".zip", ".rar", ".jpg", ".jpeg", ".png",
-                   ".gif"}
+_UNREADABLE_EXT = {".zip", ".rar", ".7z", ".jpg", ".jpeg", ".png", ".gif", ".tif", ".tiff", ".bmp"}
+_OLE_KINDS = {".doc": "doc", ".wps": "wps", ".xls": "xls", ".et": "et", ".dot": "doc", ".xlt": "xls"}
+BINARY_KINDS = ("pdf", "docx", "doc", "wps", "xlsx", "xls", "et", "ofd")
 _SOFT_404 = re.compile(r"页面不存在|您访问的页面不存在|页面找不到|404\s*Not\s*Found|找不到该页面|信息已删除|"
                        r"该信息已过期|文章不存在", re.I)
 _REPORTISH = re.compile(r"政府信息公开|政务公开|信息公开")
 
 
 def sniff(data: bytes, content_type: str | None, filename: str | None) -> str:
-    """pdf | docx | html | text, or raise for formats we cannot read."""
+    """pdf | docx | xlsx | ofd | doc | wps | xls | et | html | text, or raise for formats we cannot read.
+    Magic bytes decide; the extension and content type only tell apart formats that share a
+    container (zip: DOCX / XLSX / OFD; OLE: DOC / WPS / XLS / ET)."""
     ext = os.path.splitext(filename or "")[1].lower()
     ct = (content_type or "").lower()
     if data.lstrip()[:4] == PDF_MAGIC or (data[:1024].find(PDF_MAGIC) >= 0 and "pdf" in ct + ext):
         return "pdf"
     if data.startswith(ZIP_MAGIC):
-        if b"word/" in data[:200_000] or ext == ".docx" or "wordprocessingml" in ct:
+        head = data[:200_000]
+        if b"word/" in head or ext == ".docx" or "wordprocessingml" in ct:
             return "docx"
+        if b"xl/" in head or ext == ".xlsx" or "spreadsheetml" in ct:
+            return "xlsx"
+        if b"OFD.xml" in head or ext == ".ofd" or "ofd" in ct:
+            return "ofd"
         raise UnsupportedFormat(f"zip archive ({ext or ct or 'unknown'}) is not a report document")
     if data.startswith(OLE_MAGIC):
-        raise UnsupportedFormat("old binary Office file (.doc/.xls/.wps): convert it to DOCX/PDF first")
-    if ext in _UNREADABLE_EXT or ct.startswith(("image/", "application/msword", "application/vnd.ms-")):
+        return _ole_kind(data, ext, ct)
+    if ext in _UNREADABLE_EXT or ct.startswith("image/"):
         raise UnsupportedFormat(f"cannot read {ext or ct}")
     if looks_binary(data):
-        raise UndecodableInput("binary data that is neither PDF nor DOCX")
+        raise UndecodableInput("binary data that is neither PDF, an office document nor OFD")
     return "html" if ("html" in ct or ext in (".html", ".htm", ".shtml", ".jsp", ".asp", ".aspx")) else "text"
 
 
+def _ole_kind(data: bytes, ext: str, ct: str) -> str:
+    """DOC / WPS / XLS / ET: an OLE compound file; its stream names (UTF-16) say which family."""
+    if ext in _OLE_KINDS:
+        return _OLE_KINDS[ext]
+    names = data[:1_000_000]
+    if "WordDocument".encode("utf-16-le") in names or "msword" in ct:
+        return "doc"
+    if "Workbook".encode("utf-16-le") in names or "Book".encode("utf-16-le") in names or "excel" in ct:
+        return "xls"
+    raise UnsupportedFormat(f"OLE file ({ext or ct or 'no name'}) that is neither a Word nor an Excel document")
+
+
 def _read_binary(kind: str, data: bytes) -> TableResult:
+    """The tables and text of a binary document; old formats through LibreOffice first."""
     try:
         if kind == "pdf":
             return pdf.read_pdf(data)
+        if kind == "ofd":
+            return ofd.read_ofd(data)
+        if kind in ("doc", "wps"):
+            return docx.read_docx(office.convert(data, kind))
+        if kind in ("xls", "et"):
+            return office.read_xlsx(office.convert(data, kind))
+        if kind == "xlsx":
+            return office.read_xlsx(data)
         return docx.read_docx(data)
+    except ExtractError:
+        raise
     except Exception as e:  # a damaged file: the library's own error, said clearly
         raise UndecodableInput(f"unreadable {kind.upper()}: {type(e).__name__}: {e}") from None
 
@@ -89,8 +120,11 @@ def extract_document(data: bytes, *, url: str | None = None, content_type: str |
         filename = url.split("?")[0].rsplit("/", 1)[-1]
     kind = sniff(data, content_type or _header(headers, "content-type"), filename)
     encoding = None
-    if kind in ("pdf", "docx"):
+    if kind in BINARY_KINDS:
         found = _read_binary(kind, data)
+        if not found.text.strip():
+            why = "; ".join(w for w in found.warnings if "unreadable" in w or "OCR" in w)[:300]
+            raise EmptyInput(f"no text in the {kind.upper()}" + (f" ({why})" if why else ""))
         doc = from_text(found.text, kind)
     else:
         text, encoding = decode(data, content_type, headers)
@@ -110,18 +144,20 @@ def extract_document(data: bytes, *, url: str | None = None, content_type: str |
         raise NotAReport("not an information-disclosure report (no report title, no 信息公开 text, no tables)")
 
     prose_warnings: list[str] = []   # ambiguous prose statements, left out
-    prose = prose_figures(unwrap_lines(doc.text) if kind in ("pdf", "docx") else doc.text, meta["year"],
+    prose = prose_figures(unwrap_lines(doc.text) if kind in BINARY_KINDS else doc.text, meta["year"],
                           prose_warnings)
     template = found.template
     table_stats = list(found.stats)
     found_checks = checks.run_checks(table_stats, template)
     summary, summary_rows = build_summary(checks.summary_from_tables(table_stats, template), prose)
     stats = table_stats + prose_stats(prose) + summary_rows
+    ocr_pages = getattr(found, "ocr_pages", 0)       # PDF pages read by OCR (pdf.PdfResult)
     warnings = list(meta.pop("warnings")) + list(found.warnings) + prose_warnings   # + rows / pages not read
 
     return {
         **meta,
-        "format": _format_of(found, prose, doc.text),
+        "format": _format_of(found, prose, doc.text) + ("+ocr" if ocr_pages else ""),
+        "ocr": bool(ocr_pages),
         "template": template,
         "summary": summary,
         "stats": [_stat_dict(s) for s in stats],
