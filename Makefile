@@ -23,7 +23,15 @@ DB ?= archive.db
 	(apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-zenhei) || \
 	  (sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-wqy-zenhei)
 
-deps: .venv/installed .venv-pywb/installed /usr/bin/chromium
+# OCR of scanned PDFs (Tesseract with Simplified Chinese) and old office formats (LibreOffice headless:
+# DOC/WPS -> DOCX, XLS/ET -> XLSX). The -nogui packages: no X11 stack.
+FORMAT_PKGS := tesseract-ocr tesseract-ocr-chi-sim libreoffice-writer-nogui libreoffice-calc-nogui
+/usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata /usr/bin/soffice:
+	(apt-get update -qq && apt-get install -y -qq --no-install-recommends $(FORMAT_PKGS)) || \
+	  (sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends $(FORMAT_PKGS))
+
+deps: .venv/installed .venv-pywb/installed /usr/bin/chromium \
+      /usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata /usr/bin/soffice
 
 # The main job: crawl every agency of the bundled replica web, then extract, into $(DB).
 demo: deps
