@@ -215,3 +215,34 @@ def test_text_years_before_2007_are_not_report_years():
     text = "本局政府信息公开工作年度报告\n本局自2006年起建立信息公开制度,2006年度完成目录编制。"
     m = extract_meta(from_text(text))
     assert m["year"] is None
+
+
+def test_a_metadata_line_is_not_the_title():
+    text = ("索 引 号:005267169/2016-00001 | 主题分类:综合政务/公报公示/政府信息公开年报 | |\n发布机构:中原区审计局 |\n"
+            "本年报中所列数据的统计期限自2015年1月1日起至2015年12月31日止。\n一、主动公开政府信息情况\n"
+            "2015年度,本局共主动公开各类政府信息28条。")
+    m = extract_meta(from_text(text))
+    assert m["title"] is None or "索" not in m["title"]
+    assert m["year"] == 2015 and m["agency"] == "中原区审计局" and m["region_code"] == "410102"
+
+
+@pytest.mark.parametrize("title,agency", [
+    ("唐村镇2010年政府信息公开工作年度报告", "唐村镇人民政府"),
+    ("2013年度谢塘镇政府信息公开工作年度报告", "谢塘镇人民政府"),
+    ("2016年度南薰乡政府信息公开工作年度报告", "南薰乡人民政府"),
+])
+def test_townships_stand_for_their_peoples_government(title, agency):
+    m = extract_meta(from_text(f"{title}\n本年度我镇主动公开政府信息46条。"))
+    assert m["agency"] == agency and m["region_code"] is None
+
+
+def test_city_and_countryside_is_no_township():
+    from archive.extract.meta import is_full_name
+    assert not is_full_name("住房和城乡建设局") and is_full_name("唐村镇人民政府")
+
+
+def test_ocr_gaps_between_characters_do_not_hide_the_introduction():
+    text = ("2024 年政府信息公开工作年度报告\n本报告由 淮安 市 洪 泽区人民政府 根据《条例》要求编制。\n"
+            "2024 年,我区主动公开政府信息 100 条。")
+    m = extract_meta(from_text(text))
+    assert (m["agency"], m["region_code"]) == ("淮安市洪泽区人民政府", "320813")

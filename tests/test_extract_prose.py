@@ -151,3 +151,33 @@ def test_extract_document_reports_ambiguous_prose():
     r = extract_document(text.encode(), filename="report.txt")
     assert r["summary"]["proactive_total"] is None
     assert any("proactive_total" in w and "left out" in w for w in r["warnings"])
+
+
+def test_a_count_its_parts_add_up_to_is_the_total():
+    text = "二、政府信息公开情况\n2010年,我镇通过门户网站公开各类信息46条。其中工作动态类36条;计划总结类7条;其他类3条"
+    assert figs(text, 2010)["proactive_total"] == 46
+    # parts that do not add up, a channel's count, a running total: nothing
+    assert "proactive_total" not in figs("我镇通过门户网站公开各类信息46条。其中工作动态类36条;其他类3条", 2010)
+    assert "proactive_total" not in figs("通过微信公众号发布信息46条,其中原创36条,转载10条。", 2010)
+    assert "proactive_total" not in figs("自2008年以来累计公开政府信息46条,其中文件36条,动态10条。", 2010)
+
+
+@pytest.mark.parametrize("text,key,value", [
+    ("三、依申请公开政府信息情况\n2014年度我乡没有接到群众主动要求公开政府信息的申请。", "applications_new", 0),
+    ("三、依申请公开政府信息和不予公开政府信息情况\n我镇2016年度无申请。", "applications_new", 0),
+    ("五、因政府信息公开申请行政复议、提起行政诉讼的情况\n我镇2016年度无申请。", "review_total", 0),
+    ("五、因政府信息公开申请行政复议、提起行政诉讼的情况\n我镇2016年度无申请。", "litigation_total", 0),
+    ("2015年未收到信息公开的申请和未涉及“不予公开”的政府信息。", "applications_new", 0),
+    ("2015年度未发生针对政府信息公开事务的复议、诉讼和申诉。", "review_total", 0),
+    ("2015年度未发生针对政府信息公开事务的复议、诉讼和申诉。", "litigation_total", 0),
+    ("本年度我镇没有因政府信息公开而产生的收费,也未产生减免情况。", "disclosure_fees_yuan", 0),
+    ("一、主动公开\n工 作动态 412 条。全 年主 动公开政 府信息 1 045 条。", "proactive_total", 1045),   # OCR gaps
+])
+def test_negations_and_sections(text, key, value):
+    year = int(re.search(r"20\d\d", text).group(0)) if re.search(r"20\d\d", text) else 2016
+    assert figs(text, year).get(key) == value
+
+
+def test_fee_section_none_is_not_a_review_or_application_zero():
+    text = "四、依申请公开政府信息收费及减免情况\n我镇2016年度无申请。"
+    assert not {"applications_new", "review_total", "litigation_total"} & set(figs(text, 2016))

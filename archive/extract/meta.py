@@ -19,6 +19,7 @@ import yaml
 
 from archive.extract.document import Document, normalise
 from archive.extract.places import find_place
+from archive.extract.prose import join_han
 
 REGISTRY_PATH = Path(__file__).resolve().parents[2] / "crawler" / "agencies.yaml"
 
@@ -69,7 +70,8 @@ def slugs_for_host(host: str | None) -> list[str]:
 
 
 _ORG_SUFFIX = r"(?:厅|局|委员会|委|办公室|办|人民政府|政府|中心|院|署|所|站|处|部|馆|队|会)"
-_PLACE_START = re.compile(r"^(?:[\u4e00-\u9fff]{2,12}?(?:省|市|自治区|自治州|区|州|盟|旗)|[\u4e00-\u9fff]{1,12}?县)")
+_PLACE_START = re.compile(r"^(?:[\u4e00-\u9fff]{2,12}?(?:省|市|自治区|自治州|区|州|盟|旗)|[\u4e00-\u9fff]{1,12}?县"
+                          r"|[\u4e00-\u9fff]{2,4}?(?:镇|(?<!城)乡|街道))")
 
 
 def is_full_name(name: str) -> bool:
@@ -287,6 +289,8 @@ def find_title(doc: Document, page: str | None = None) -> str | None:
         if _BREADCRUMB.search(line):
             continue
         line = re.sub(r"^\s*(?:标\s*题|名\s*称)\s*[::]?\s*", "", line)
+        if _ANY_LABEL.search(line):   # a metadata line: 「索引号:… | 主题分类:…/政府信息公开年报」
+            continue
         if looks_like_report_title(line) and not line.startswith(("根据", "按照", "现将", "现公布", "本报告")):
             # a title printed on two lines: the organisation, then 「2023年政府信息公开工作年度报告」
             if i and title_org(line) is None and re.match(r"\s*(?:19|20)\d{2}", line) \
@@ -356,11 +360,12 @@ def signature_name(text: str) -> str | None:
 
 _TITLE_ORG = [
     re.compile(r"(?:^|[\s\-_|—:])(?P<org>[\u4e00-\u9fff()]{2,40}?)\s*(?:关于)?\s*(?:19|20)\d{2}\s*年"),
-    re.compile(r"(?:19|20)\d{2}\s*年度?\s*(?P<org>[\u4e00-\u9fff()]{4,40}?)\s*(?:政府信息公开|政务公开|信息公开)"),
+    re.compile(r"(?:19|20)\d{2}\s*年度?\s*(?P<org>[\u4e00-\u9fff()]{4,40}?|[\u4e00-\u9fff]{2,4}(?:镇|乡))\s*"
+               r"(?:政府信息公开|政务公开|信息公开)"),
 ]
 
 
-_PLACE_ONLY = re.compile(r"^[\u4e00-\u9fff]{1,16}(?:省|市|自治区|自治州|县|区|盟|旗)$")
+_PLACE_ONLY = re.compile(r"^[\u4e00-\u9fff]{1,16}(?:省|市|自治区|自治州|县|区|盟|旗)$|^[\u4e00-\u9fff]{2,4}(?:镇|(?<!城)乡)$")
 
 
 def title_org(title: str | None) -> str | None:
@@ -372,7 +377,7 @@ def title_org(title: str | None) -> str | None:
         m = rx.search(title)
         if not m:
             continue
-        org = re.sub(r"(?<=[省市县区州旗])政府$", "人民政府", m.group("org"))
+        org = re.sub(r"(?<=[省市县区州旗镇乡])政府$", "人民政府", m.group("org"))
         org = re.sub(r"^(?:现公布|现将|特?向社会公布|公布)", "", org)
         if re.search(_ORG_SUFFIX + "$", org):
             return org
@@ -488,9 +493,9 @@ def extract_meta(doc: Document, url: str | None = None) -> dict:
     # agency: explicit names first, then the text's evidence, then the site
     host = urlsplit(url).hostname if url else None
     host_slugs = slugs_for_host(host)
-    full_text = page + "\n" + doc.text
-    explicit = [title_org(title), head.get("contentsource"), publisher, signature_name(doc.text),
-                intro_org(doc.text)]
+    body = join_han(doc.text)   # OCR: 「由 淮安 市 洪 泽区人民政府办公室 编制」
+    full_text = join_han(page) + "\n" + body
+    explicit = [title_org(title), head.get("contentsource"), publisher, signature_name(body), intro_org(body)]
     agency = slug = None
     unresolved = unresolved_notes = None
     for name in filter(None, explicit):

@@ -23,6 +23,15 @@ INFO_UNIT = r"\s*(?P<unit>条|件|项|个|篇)"
 _COMPARISON = re.compile(r"上年|去年|上一年|同比|较|比20|相比|增长|减少|下降|上升")
 
 
+_HAN_GAP = re.compile(r"(?<=[\u4e00-\u9fff(),、:;《》“”]) +(?=[\u4e00-\u9fff(),、:;《》“”])")
+
+
+def join_han(text: str) -> str:
+    """Spaces between Chinese characters removed (OCR and some PDFs print 「主 动公开政 府信息」); spaces
+    next to digits are kept (「2 428 条」 is read by NUM)."""
+    return _HAN_GAP.sub("", text) if " " in text else text
+
+
 def parse_number(s: str) -> float | None:
     """'4,238' -> 4238; '3.5' -> 3.5; Chinese numerals up to the thousands ('十二' -> 12, '两' -> 2)."""
     s = s.strip()
@@ -66,7 +75,7 @@ def _r(key, rx, **kw) -> Rule:
     return Rule(key, re.compile(rx), **kw)
 
 
-_APPLY = r"(?:依申请公开|信息公开申请|政府信息公开申请|公开申请|申请公开)"
+_APPLY = r"(?:依申请公开|信息公开申请|政府信息公开申请|公开申请|申请公开|信息公开的申请)"
 _NEG = r"(?:没有|未(?!经)|无(?!法)|暂无|不存在)"
 _CHANNEL = re.compile(r"档案馆|图书馆|查阅|提供|报送|微信|微博|公众号|报刊|广播|电视|新闻|访问量|点击量|浏览量")
 _NOT_APPLICATIONS = re.compile(r"人大|政协|建议|提案|信箱|信访|咨询|投诉|举报|热线|留言|12345|来电")
@@ -84,7 +93,12 @@ _FEE_VETO = re.compile(r"行政事业性收费|考务|收费项目|收费标准|
 _ALL_CHANNELS = (rf"(?:通过|依托|利用|在)[^。;]{{0,80}}?(?:网站|门户)[^。;]{{0,80}}?等(?:渠道|平台|方式|途径|载体|形式)?,?"
                  rf"(?:共|累计|合计|总计)?计?(?:主动)?(?:公开|发布)了?(?:各类|政府|政务|各项)*信息(?:共|总计|合计)?计?"
                  rf"{NUM}{INFO_UNIT}")
-_APPLY_SECTION = re.compile(r"依申请|申请公开|公开申请")
+_APPLY_SECTION = re.compile(r"^(?!.*(?:收费|复议|诉讼)).*(?:依申请|申请公开|公开申请)")
+# a sentence that says only "none" (「我镇2016年度无申请。」, 「本年度未发生此类情况。」): under a heading that
+# names the key it is that key's 0
+_NONE_SENTENCE = (r"^[^,;。\d]{0,8}?(?:(?:19|20)\d{2}\s*年度?)?[^,;。\d]{0,4}?(?:无|没有|未(?:收到|发生|受理|有))"
+                  r"(?:任何|相关|此类|该类|这类)?(?:申请|情况|案件|事项)?(?:发生)?(?:的情况)?。?$")
+_SECTION_KEYS = {"applications_new", "review_total", "litigation_total"}   # trigger words also in the heading
 
 RULES: list[Rule] = [
     # proactive disclosure: the year's total, not a channel's or a category's count
@@ -114,6 +128,10 @@ RULES: list[Rule] = [
     _r("applications_new", rf"^[^,;:。\d]{{0,8}}?(?:受理|收到|接到|接收|接受)了?[^,;:。\d]{{0,12}}?(?:共|总计|合计)?计?"
                            rf"{NUM}\s*(?P<unit>件|份|条|个|项|宗)",
        section=_APPLY_SECTION, veto=re.compile(_NOT_APPLICATIONS.pattern + r"|结转|答复|办结|复议|诉讼|公开")),
+
+    _r("applications_new", rf"{_NEG}(?:收到|受理|接到|接收|发生)[^,;。\d]{{0,20}}?申请", zero=True, scope="sentence",
+       section=_APPLY_SECTION, veto=_NOT_APPLICATIONS),
+    _r("applications_new", _NONE_SENTENCE, zero=True, scope="sentence", section=_APPLY_SECTION),
 
     # applications carried over from last year / into next year
     _r("applications_carried_over", rf"上一?年度?结转[^,;。\d]{{0,16}}?{NUM}{COUNT_UNIT}"),
@@ -147,19 +165,23 @@ RULES: list[Rule] = [
     _r("review_total", r"行政复议[^;。\d]{0,20}?(?:均|都)?(?:为|是)?(?:0|零)\s*(?:件|起|次|宗)?(?!\d)",
        zero=True, scope="sentence", veto=_REVIEW_BODY),
     _r("review_total", rf"行政复议[^,;。\d诉]{{0,12}}?(?:共|有)?{NUM}\s*(?P<unit>件|起|次|宗)", veto=_REVIEW_BODY),
+    _r("review_total", rf"{_NEG}[^;。\d]{{0,30}}?复议", zero=True, scope="sentence", veto=_REVIEW_BODY),
+    _r("review_total", _NONE_SENTENCE, zero=True, scope="sentence", section=re.compile(r"^(?!.*收费).*复议")),
     _r("litigation_total", rf"行政诉讼[^;。]{{0,30}}?信息公开类?(?:案件)?(?:有|共)?{NUM}\s*(?P<unit>件|起|宗)",
        scope="sentence"),
     _r("litigation_total", rf"{_NEG}[^;。\d]{{0,40}}?行政诉讼", zero=True, scope="sentence"),
     _r("litigation_total", r"行政诉讼[^;。\d]{0,20}?(?:均|都)?(?:为|是)?(?:0|零)\s*(?:件|起|次|宗)?(?!\d)",
        zero=True, scope="sentence"),
     _r("litigation_total", rf"行政诉讼[^,;。\d]{{0,12}}?(?:共|有)?{NUM}\s*(?P<unit>件|起|次|宗)"),
+    _r("litigation_total", rf"{_NEG}[^;。\d]{{0,40}}?(?:复议|申诉)[^;。\d]{{0,4}}?诉讼", zero=True, scope="sentence"),
+    _r("litigation_total", _NONE_SENTENCE, zero=True, scope="sentence", section=re.compile(r"^(?!.*收费).*诉讼")),
 
     # fees for disclosure on application (yuan)
     _r("disclosure_fees_yuan", rf"(?:收取|收费)[^,;。\d]{{0,16}}?{NUM}\s*(?P<unit>万元|元)",
        require=_FEE_CONTEXT, veto=_FEE_VETO, factor_by_unit={"万元": 10000}),
     _r("disclosure_fees_yuan", rf"信息处理费[^,;。\d]{{0,10}}?{NUM}\s*(?P<unit>万元|元)",
        factor_by_unit={"万元": 10000}),
-    _r("disclosure_fees_yuan", rf"{_NEG}(?:向[^,;。\d]{{1,12}}?)?(?:收取|收|涉及|产生|发生)[^,;。\d]{{0,14}}?(?:任何)?"
+    _r("disclosure_fees_yuan", rf"{_NEG}(?:向[^,;。\d]{{1,12}}?|因[^,;。\d]{{1,16}}?)?(?:收取|收|涉及|产生|发生)[^,;。\d]{{0,14}}?(?:任何)?"
                                rf"(?:费用|收费|费|信息处理费)", zero=True, require=_FEE_CONTEXT, veto=_FEE_VETO),
     _r("disclosure_fees_yuan", rf"{_NEG}[^,;。\d]{{0,10}}?收费(?:及|和|与)?(?:减免)?(?:的)?(?:情况|事项)",
        zero=True, require=_FEE_CONTEXT, veto=_FEE_VETO),
@@ -263,8 +285,10 @@ def prose_figures(text: str, year: int | None = None, warnings: list | None = No
     `year`: the report's year; figures in clauses about an earlier year are not taken.
     A key whose deciding rule reads different values in the text is ambiguous: left out, and a line
     goes to `warnings` (when given)."""
-    sents = [(relative_years(s, year), s, h) for s, h in sentences(text) if re.search(r"[\u4e00-\u9fff]", s)]
-    by_key = {key: [t for t in sents if any(w in t[0] for w in words)] for key, words in TRIGGERS.items()}
+    sents = [(relative_years(join_han(s), year), s, join_han(h)) for s, h in sentences(text)
+             if re.search(r"[\u4e00-\u9fff]", s)]
+    by_key = {key: [t for t in sents if any(w in t[0] or (key in _SECTION_KEYS and w in t[2]) for w in words)]
+              for key, words in TRIGGERS.items()}
     found: dict[str, Figure] = {}
     settled: set[str] = set()
     for rule in RULES:
@@ -285,4 +309,43 @@ def prose_figures(text: str, year: int | None = None, warnings: list | None = No
         if rule.key == "disclosure_fees_yuan":
             unit = "元"
         found[rule.key] = Figure(rule.key, value, unit, span, printed)
+    if "proactive_total" not in settled:
+        fig = total_with_parts(sents, year)
+        if fig:
+            found["proactive_total"] = fig
     return found
+
+
+_INFO_COUNT = re.compile(rf"(?:公开|发布)了?(?:各类|政府|政务|各项)*信息(?:共|总计|合计)?计?{NUM}{INFO_UNIT}")
+_PART = re.compile(rf"{NUM}{INFO_UNIT}")
+
+
+def total_with_parts(sents, year: int | None) -> Figure | None:
+    """A count of information published that its own 其中 parts add up to, as the year's total:
+    「我镇通过门户网站公开各类信息46条。其中工作动态类36条;计划总结类7条;其他类3条」. Only when exactly one
+    such count is in the text; never a channel's (微信…), a running total (累计) or an earlier year's."""
+    cands = []
+    for i, (sentence, printed, _) in enumerate(sents):
+        if "信息" not in sentence:
+            continue
+        for m in _INFO_COUNT.finditer(sentence):
+            clause = next((c for c in clauses(sentence) if m.group(0) in c), sentence)
+            if _CHANNEL.search(clause) or "累计" in clause or _COMPARISON.search(clause) \
+                    or _other_year(sentence[:m.end()], year):
+                continue
+            after = sentence[m.end():]
+            for nxt, _, _ in sents[i + 1:i + 8]:   # the parts run on to the full stop (split at ;)
+                if _HEADING.match(nxt) or _SUBHEADING.match(nxt):
+                    break
+                after += nxt
+                if nxt.endswith("。"):
+                    break
+            k = after.find("其中")
+            if k < 0 or k > 2:
+                continue
+            rest = re.split(r"[。]", after[k:], maxsplit=1)[0]
+            parts = [parse_number(p.group("num")) for p in _PART.finditer(rest) if p.group("unit") == m.group("unit")]
+            total = parse_number(m.group("num"))
+            if len(parts) >= 2 and None not in parts and sum(parts) == total:
+                cands.append(Figure("proactive_total", total, m.group("unit"), m.group(0), printed))
+    return cands[0] if len({f.value for f in cands}) == 1 else None
