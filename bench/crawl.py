@@ -35,7 +35,10 @@ def crawl_rate(server, agencies: list[str], db: Path) -> tuple[int, float]:
     con = sqlite3.connect(db)
     # the crawl's span: first run start to the last capture (Scrapy then idles up to one
     # 5 s engine heartbeat before closing the spider; that tail is not crawling)
-    pages, start = con.execute("SELECT sum(responses), min(started_at) FROM runs").fetchone()
+    # pages = captures (one per response; a shared column's list page is one, though it counts in
+    # the `responses` of every agency of the column)
+    pages = con.execute("SELECT count(*) FROM captures").fetchone()[0]
+    start = con.execute("SELECT min(started_at) FROM runs").fetchone()[0]
     end = con.execute("SELECT max(fetched_at) FROM captures").fetchone()[0]
     con.close()
     seconds = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()

@@ -26,10 +26,12 @@ import json
 import logging
 import os
 import sqlite3
+from urllib.parse import urlsplit
 
 from scrapy import signals
 
 from crawler.archive_link import archive_for, close_archive
+from crawler.middlewares import OWNERS
 from crawler.registry import agencies
 
 logger = logging.getLogger(__name__)
@@ -64,10 +66,19 @@ class RunRecorder:
         logger.info("runs %s started", ", ".join(f"{rid} ({slug})" for slug, rid in self.run_ids.items()))
 
     def request_sent(self, request, spider):
-        self.crawler.spider.count(request.meta, "requests")
+        self.crawler.spider.count(self._owned(request), "requests")
 
     def response_downloaded(self, response, request, spider):
-        self.crawler.spider.count(request.meta, "responses")
+        self.crawler.spider.count(self._owned(request), "responses")
+
+    def _owned(self, request) -> dict:
+        """The request's meta with its owners; a request of no agency (robots.txt) counts for every
+        agency of the run on that host."""
+        if request.meta.get(OWNERS):
+            return request.meta
+        host = urlsplit(request.url).hostname
+        spider = self.crawler.spider
+        return {OWNERS: [s for s, a in spider.agencies.items() if host in a.allowed_domains]}
 
     def spider_closed(self, spider, reason):
         self.close_run(reason)

@@ -161,3 +161,16 @@ def test_a_report_the_site_removed_stays_archived_marked_no_longer_listed(replic
     status = subprocess.run([sys.executable, "scheduler.py", "status", "--db", str(db)], cwd=ROOT, env=env,
                             capture_output=True, text=True)
     assert f"no longer listed on the site: {gone.year} ({gone.url})" in status.stdout, status.stdout
+
+
+def test_scrapy_crawl_slug_works_for_a_registry_agency(replica, tmp_path):
+    """`scrapy crawl SLUG`, the standard single-spider way, with the spider generated from the YAML entry."""
+    db = tmp_path / "a.db"
+    env = dict(os.environ, http_proxy=replica.proxy_url)
+    env.pop("NIANBAO_DB", None)
+    p = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "quzhou_zjj", "-s", f"ARCHIVE_DB={db}",
+                        "-s", "NIANBAO_POLITE=0", "-s", "LOG_LEVEL=WARNING"],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+    run = rows(db, "SELECT agency, status, reports_found FROM runs")
+    assert run == [{"agency": "quzhou_zjj", "status": "ok", "reports_found": len(replica.urls("quzhou_zjj"))}]
