@@ -157,6 +157,7 @@ def export_warc(db, out_path: str, *, agencies: list[str] | None = None, since: 
     if not os.path.isdir(folder):
         raise WarcError(f"{out_path}: the directory {folder} does not exist")
     tmp = f"{out_path}.part"
+    db.execute("BEGIN")  # one read snapshot (WAL: the nightly job's writes go on meanwhile)
     try:
         with open(tmp, "wb") as out:
             writer = _Writer(out, gzip=True, warc_version="1.1")
@@ -170,6 +171,7 @@ def export_warc(db, out_path: str, *, agencies: list[str] | None = None, since: 
                     summary.records[rec_type] += 1
         os.replace(tmp, out_path)
     finally:
+        db.execute("ROLLBACK")  # nothing was written: ends the read transaction
         if os.path.exists(tmp):
             os.unlink(tmp)
     index_warc(out_path, summary.cdxj)
@@ -376,7 +378,7 @@ def import_warc(archive: Archive, path: str, *, agency: str, batch: str | None =
     summary.run_id = run_id = archive.start_run("import", agency, batch=batch)
     importer = _Importer(archive, agency, run_id, requests, summary)
     try:
-        for rec in _records(path, summary):
+        for rec in _records(path, summary, read=("response", "revisit")):
             summary.records += 1
             try:
                 importer.one(rec)
@@ -399,9 +401,10 @@ def import_warc(archive: Archive, path: str, *, agency: str, batch: str | None =
     return summary
 
 
-def _records(path: str, summary: ImportSummary | None):
-    """Every record as a _Record, the block read whole (bounded). A file that cannot be read further
-    ends the iteration with one line in summary.bad."""
+def _records(path: str, summary: ImportSummary | None, read: tuple[str, ...]):
+    """Every record as a _Record, the block read whole (bounded) for the types in `read`, left empty
+    for the others. A file that cannot be read further ends the iteration with one line in
+    summary.bad."""
     with open(path, "rb") as f:  # gzipped or not: warcio tells by itself
         it = ArchiveIterator(f, no_record_parse=True)
         offset = 0
@@ -416,7 +419,8 @@ def _records(path: str, summary: ImportSummary | None):
                               uri=h.get_header("WARC-Target-URI") or "", date=h.get_header("WARC-Date") or "",
                               headers=h, block=b"")
                 try:
-                    rec.block = _read_block(record)
+                    if rec.rec_type in read:
+                        rec.block = _read_block(record)
                 except BadRecord as e:
                     if summary is not None:
                         summary.records += 1
@@ -451,7 +455,7 @@ def _request_info(path: str) -> dict:
     """Referer and method of every request record, by its own id, by the id it is concurrent to,
     and by (URI, date). A first pass: request records come before or after their responses."""
     info: dict = {}
-    for rec in _records(path, None):
+    for rec in _records(path, None, read=("request",)):
         if rec.rec_type != "request":
             continue
         try:
