@@ -110,6 +110,8 @@ def test_real_report_shapes(text, key, value):
     ("全年主动公开信息:概况信息12条、政策法规15条、规划计划28条。", "proactive_total"),
     ("主动公开工作动态412条、通知公告95条、政策解读28条。", "proactive_total"),
     ("主动公开领导信息6条、人事信息12条、财政资金信息30条。", "proactive_total"),
+    # a website's own count (news included), not the total
+    ("“上海科技”网站全年累计发布信息 2139 条,其中动态类信息发布 1744 条。", "proactive_total"),
     # new media only: a channel subtotal, not the total
     ("通过政务微博、微信公众号等新媒体发布信息300条。", "proactive_total"),
     ("通过政务微博、微信公众号等渠道共发布信息300条。", "proactive_total"),
@@ -181,3 +183,15 @@ def test_negations_and_sections(text, key, value):
 def test_fee_section_none_is_not_a_review_or_application_zero():
     text = "四、依申请公开政府信息收费及减免情况\n我镇2016年度无申请。"
     assert not {"applications_new", "review_total", "litigation_total"} & set(figs(text, 2016))
+
+
+def test_running_totals_are_not_the_years():
+    assert "proactive_total" not in figs("本单位到目前累计主动公开政府信息100条。", 2014)
+    assert "proactive_total" not in figs("2008年以来累计主动公开政府信息3200条。", 2014)
+    assert figs("本年度累计主动公开政府信息1,238条。", 2014)["proactive_total"] == 1238
+
+
+def test_a_figure_on_its_own_line_is_joined_back():
+    text = ("二、主动公开政府信息情况\n本区到年底累计主动公开政府信息\n5928\n条,全文电子化率达\n90.3%\n"
+            ",其中,本年度新增主动公开政府信息\n2110\n条。")
+    assert figs(text, 2009)["proactive_total"] == 2110

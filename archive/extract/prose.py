@@ -77,7 +77,10 @@ def _r(key, rx, **kw) -> Rule:
 
 _APPLY = r"(?:依申请公开|信息公开申请|政府信息公开申请|公开申请|申请公开|信息公开的申请)"
 _NEG = r"(?:没有|未(?!经)|无(?!法)|暂无|不存在)"
-_CHANNEL = re.compile(r"档案馆|图书馆|查阅|提供|报送|微信|微博|公众号|报刊|广播|电视|新闻|访问量|点击量|浏览量")
+# a running total since the start, not the year's: 「到目前累计主动公开…」, 「2008年以来累计…」
+_RUNNING = r"(?:到|至|截至|截止)(?:目前|今|现在|年底|年末)[^,;。]{0,8}?累计|以来[^,;。]{0,8}?累计|历年|累计至今"
+_CHANNEL = re.compile(r"档案馆|图书馆|查阅|提供|报送|微信|微博|公众号|报刊|广播|电视|新闻|访问量|点击量|浏览量|"
+                      + _RUNNING)
 _NOT_APPLICATIONS = re.compile(r"人大|政协|建议|提案|信箱|信访|咨询|投诉|举报|热线|留言|12345|来电")
 # a document category: 主动公开规章13件 counts one kind of document, not everything disclosed
 _CATEGORY = r"(?:规章|规范性|文件|档案|任免|解读|预算|决算|动态|公告|通知|目录)"
@@ -104,14 +107,14 @@ RULES: list[Rule] = [
     # proactive disclosure: the year's total, not a channel's or a category's count
     _r("proactive_total", rf"主动(?:公开|发布)(?![^,;:。\d]{{0,16}}?{_CATEGORY})[^,;:。\d]{{0,16}}?"
                           rf"(?:共|总计|合计|累计)?计?{NUM}{INFO_UNIT}", veto=_CHANNEL),
-    _r("proactive_total", _ALL_CHANNELS, scope="sentence"),
+    _r("proactive_total", _ALL_CHANNELS, scope="sentence", veto=re.compile(_RUNNING)),
     _r("proactive_total", rf"^(?:全年|今年|本年度?|年内|年度)?(?:共|累计|总计)?"
                           rf"(?:主动)?(?:发布|公开)(?:各类|政府|政务|各项)*信息(?:共|总计)?{NUM}{INFO_UNIT}",
        section=re.compile(r"主动公开"), veto=_CHANNEL),
     # the total stated after its parts: 「…政策解读28条。全年合计发布各类信息N条」
     _r("proactive_total", rf"^[^,;:。\d]{{0,10}}?(?:全年|今年|本年度?|年内|年度)?(?:共|累计|合计|总计|共计)计?"
                           rf"(?:主动)?(?:发布|公开)了?(?:各类|政府|政务|各项)*信息(?:共|总计|合计)?{NUM}{INFO_UNIT}",
-       veto=_CHANNEL),
+       veto=re.compile(_CHANNEL.pattern + r"|网站|门户|平台|客户端|新媒体")),   # not 「X网站全年累计发布信息N条」
     _r("proactive_total", rf"^(?:全年|今年|本年度?|年内)(?:共|累计)?(?:发布|公开)(?:各类|政府|政务|各项)*信息"
                           rf"(?:共|总计)?{NUM}\s*(?P<unit>条)"),
 
@@ -194,11 +197,33 @@ _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|第[一二�
 _SUBHEADING = re.compile(r"^(?:\([一二三四五六七八九十]+\)|\d{1,2}[、.](?!\d))")
 
 
+_BARE_NUMBER = re.compile(r"[\d,. ]*\d[\d,. %]*")
+_HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
+
+
+def join_figure_lines(text: str) -> str:
+    """A figure a converter put on its own line joined back into its sentence: 「…主动公开政府信息」 /
+    「5928」 / 「条,全文…」 is one line again."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        s = line.strip()
+        prev = out[-1] if out else ""
+        # one number after words (a table's column of figures, one per line, stays as it is) ...
+        if prev and _HAN_CHAR.match(prev[-1]) and _BARE_NUMBER.fullmatch(s) and len(s) <= 12:
+            out[-1] += s
+        # ... and its unit after it
+        elif prev and prev[-1].isdigit() and re.match(r"[条件项个份次%]", s):
+            out[-1] += s
+        else:
+            out.append(s)
+    return "\n".join(out)
+
+
 def sentences(text: str):
     """(sentence, enclosing headings) pairs: the current top-level heading (一、) and the current
     sub-heading ((一) / 1、) under it, joined."""
     heading = sub = ""
-    for line in text.split("\n"):
+    for line in join_figure_lines(text).split("\n"):
         line = line.strip()
         if not line:
             continue
