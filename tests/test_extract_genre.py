@@ -289,3 +289,52 @@ def test_table4_as_three_five_column_tables():
     res = tables.stats_from_text(text.replace("五、存在", "| 9 | 9 | 9 | 9 | 36 |\n五、存在"))
     assert {(s.row, s.col): s.value for s in res.stats if s.table == "4"} == t4
     assert any("no block left" in w for w in res.warnings)
+
+
+# ---------------------------------------------------------------- digits run together
+
+def test_run_together_digits_split_only_where_the_arithmetic_allows_one_split():
+    text = "\n".join([
+        "三、收到和处理政府信息公开申请情况",
+        "申请人情况 | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计",
+        "一、本年新收政府信息公开申请数量 | 801000081",          # 80 1 0 0 0 0 81: the one split
+        "二、上年结转政府信息公开申请数量 | 2 | 000002",            # 2 0 0 0 0 0 2
+        "(二)部分公开 | 1234",                                     # too few digits for 7 figures
+        "四、结转下年度继续办理 | 1 | 0 | 0 | 0 | 0 | 0 | 1",
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "行政复议 行政诉讼",
+        "210031000110001",
+    ])
+    res = tables.stats_from_text(text)
+    assert [_t3(res, "new", c) for c in ("natural_person", "commercial", "total")] == [80, 1, 81]
+    assert [_t3(res, "carried_over", c) for c in ("natural_person", "research", "total")] == [2, 0, 2]
+    assert _t3(res, "partial") is None and _t3(res, "partial", "natural_person") is None
+    t4 = {(s.row, s.col): s.value for s in res.stats if s.table == "4"}
+    assert [t4[("review", c)] for c in ("upheld", "corrected", "other", "pending", "total")] == [2, 1, 0, 0, 3]
+    assert t4[("litigation_direct", "total")] == 1 and t4[("litigation_after_review", "total")] == 1
+    assert any("digits run together (1234)" in w and "not read" in w for w in res.warnings)
+
+
+def test_run_together_digits_with_two_splits_are_not_read():
+    """1 1 0 0 0 0 2 and 11 0 0 0 0 0 ... : `110000011` fits 11 0 0 0 0 0 11 and 1 10 0 0 0 0 11."""
+    text = ("三、收到和处理政府信息公开申请情况\n"
+            "申请人情况 | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计\n"
+            "一、本年新收政府信息公开申请数量 | 110000011\n")
+    res = tables.stats_from_text(text)
+    assert _t3(res, "new") is None and _t3(res, "new", "natural_person") is None
+    assert any("several splits fit" in w for w in res.warnings)
+
+
+def test_a_row_that_lost_one_empty_cell():
+    """Markdown drops an empty 总计 cell: six figures; the one placement the arithmetic allows is read
+    and the lost cell inferred; where two placements fit (2 0 0 0 0 2: 总计 lost, or 自然人 lost
+    and 总计 2) nothing is read."""
+    head = ("三、收到和处理政府信息公开申请情况\n"
+            "| 申请人情况 | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计 |\n")
+    res = tables.stats_from_text(head + "| 四、结转下年度继续办理 | 1 | 0 | 0 | 0 | 0 | 0 |  |\n")
+    assert [_t3(res, "carried_forward", c) for c in ("natural_person", "commercial", "total")] == [1, 0, 1]
+    total = next(s for s in res.stats if s.row == "carried_forward" and s.col == "total")
+    assert total.source.startswith("inferred:")
+    res = tables.stats_from_text(head + "| 四、结转下年度继续办理 | 2 | 0 | 0 | 0 | 0 | 2 |\n")
+    assert _t3(res, "carried_forward") is None and _t3(res, "carried_forward", "natural_person") is None
+    assert any("6 values, expected 7" in w for w in res.warnings)

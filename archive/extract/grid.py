@@ -33,6 +33,7 @@ class Grid:
     aligned: bool = True
     lines: list[int] = field(default_factory=list)   # text grids: source line of each row
     cells_per_line: bool = False   # rebuilt from one cell per line: a row's cells may be far apart
+    widths: list[int] = field(default_factory=list)  # text grids: cells each row printed (the rest is padding)
 
     def source(self, r: int, c: int) -> str:
         if self.lines:
@@ -108,7 +109,7 @@ def rows_grid(rows: list[list[str | None]], name: str, aligned: bool = True,
         cells = [Cell(norm(t), r, c) for c, t in enumerate(row)]
         cells += [Cell("", r, c) for c in range(len(row), width)]
         out.append(cells)
-    return Grid(out, name, aligned, lines or [])
+    return Grid(out, name, aligned, lines or [], widths=[len(r) for r in rows])
 
 
 # --- tables flattened into text ----------------------------------------------------------------

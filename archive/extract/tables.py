@@ -21,6 +21,7 @@ from archive.extract import labels as L
 from archive.extract.grid import Cell, Grid, html_grids, text_grids
 from archive.extract.infer import infer_blanks
 from archive.extract.model import Stat, TableResult
+from archive.extract.runs import split_run
 from archive.keys import T2_COLS, T3_COLS, T4_COLS, T4_ROWS, t3_rows
 
 T3_TOP = {"new", "carried_over", "granted", "partial", "total", "carried_forward"}
@@ -148,6 +149,8 @@ class _Mapper:
         self.stats.append(Stat(table, row, col, value, label, unit, source))
 
     def row(self, g: Grid, r: int, row: list[Cell]) -> None:
+        if not g.aligned and g.widths:
+            row = row[:g.widths[r]]        # padding is not empty cells: a flattened row keeps its own
         cells = _distinct(row)
         labels: list[tuple[int, str]] = []     # (column, text)
         last_label = -1
@@ -320,13 +323,20 @@ class _Mapper:
         while vals and not vals[-1][1].text and len(vals) > len(T3_COLS):
             vals.pop()
         filled = [(c, cell) for c, cell in vals if cell.text]
-        if len(vals) < len(T3_COLS) and len(filled) == 1 and not g.aligned and not g.cells_per_line:
+        if not g.aligned and len(vals) < len(T3_COLS) and self.run_together(
+                g, r, "3", key, label, filled, [(key, c) for c in T3_COLS],
+                lambda f: sum(f[:6]) == f[6]):
+            return
+        if len(vals) < len(T3_COLS) and len(filled) == 1 and not g.aligned and not g.cells_per_line \
+                and len(filled[0][1].text) < 7:
             # flattened text keeps one figure where the page merged the row's cells (0 across
             # the row) or printed only the total: read it as the total
             (c, cell), = filled
             _, v, u = L.parse_value(cell.text)
             self.warnings.append(f"{g.source(r, 0)}: table 三 row {key}: one figure, read as the total")
             self.emit("3", key, "total", v, f"{label} / {L.T3_COL_LABELS['total']}", u, g.source(r, c))
+            return
+        if not g.aligned and len(vals) == len(T3_COLS) - 1 and self.one_cell_lost(g, r, key, label, vals):
             return
         if len(vals) != len(T3_COLS) and not (g.aligned and len(vals) > len(T3_COLS)):
             self.warnings.append(f"{g.source(r, 0)}: table 三 row {key}: {len(vals)} values, expected 7")
@@ -335,6 +345,61 @@ class _Mapper:
         for (c, cell), ck in zip(vals[-len(T3_COLS):], T3_COLS):
             _, v, u = L.parse_value(cell.text)
             self.emit("3", key, ck, v, f"{label} / {L.T3_COL_LABELS[ck]}", u, g.source(r, c))
+
+    def one_cell_lost(self, g: Grid, r: int, key: str, label: str, vals: list[tuple[int, Cell]]) -> bool:
+        """Six figures for seven columns (flattening dropped an empty cell): try the lost cell in each
+        column; where every placement the row's arithmetic allows (total = applicants, counts >= 0)
+        gives the same row, read it, the lost cell a blank (infer.py fills it). True when read."""
+        figs = [L.parse_value(cell.text)[1] for _, cell in vals]
+        if any(v is None for v in figs):
+            return False
+        placements: dict[tuple, int] = {}
+        for k in range(len(T3_COLS)):
+            full = figs[:k] + [0.0] + figs[k:]
+            full[k] = sum(full[:6]) if k == 6 else full[6] - sum(full[:6])
+            if full[k] >= 0:
+                placements.setdefault(tuple(full), k)
+        if len(placements) != 1:
+            return False
+        (lost,) = placements.values()
+        self.t3_seen.add(key)
+        self.warnings.append(f"{g.source(r, 0)}: table 三 row {key}: 6 values, the lost cell "
+                             f"({T3_COLS[lost]}) placed by the row's arithmetic")
+        it = iter(vals)
+        for k, ck in enumerate(T3_COLS):
+            if k == lost:
+                self.emit("3", key, ck, None, f"{label} / {L.T3_COL_LABELS[ck]}", None,
+                          f"{g.source(r, 0)} (cell lost in flattening)")
+                continue
+            c, cell = next(it)
+            _, v, u = L.parse_value(cell.text)
+            self.emit("3", key, ck, v, f"{label} / {L.T3_COL_LABELS[ck]}", u, g.source(r, c))
+        return True
+
+    def run_together(self, g: Grid, r: int, table: str, what: str, label: str,
+                     vals: list[tuple[int, Cell]], keys: list[tuple[str, str]], valid) -> bool:
+        """Too few figures, some of several digits (`801000081`): digits run together. Split them
+        when exactly one split fits the row's arithmetic (runs.py); True when the row was read."""
+        texts = [cell.text for _, cell in vals if cell.text]
+        if not texts or all(len(t) == 1 for t in texts) or not all(t.isdigit() for t in texts):
+            return False
+        figures, why = split_run(texts, len(keys), valid)
+        if figures is None:
+            self.warnings.append(f"{g.source(r, 0)}: table {'三' if table == '3' else '四'} {what}: "
+                                 f"digits run together ({' '.join(texts)}), {why}: not read")
+            return True
+        self.warnings.append(f"{g.source(r, 0)}: {what}: digits run together ({' '.join(texts)}) "
+                             f"split by the row's arithmetic")
+        src = g.source(r, vals[0][0]) + " (run-together digits split)"
+        for (row_key, col), v in zip(keys, figures):
+            names = L.T3_COL_LABELS if table == "3" else L.T4_COL_LABELS
+            lab = f"{label} / {names[col]}" if table == "3" else f"{L.T4_GROUP_LABELS[row_key]} / {names[col]}"
+            self.emit(table, row_key, col, float(v), lab, None, src)
+        if table == "4":
+            self.t4_done = list(T4_ROWS)
+        else:
+            self.t3_seen.add(keys[0][0])
+        return True
 
     def resolve_unlabelled(self) -> None:
         """Rows of a flattened table 三 without a label of their own take, in order, the template
@@ -397,6 +462,10 @@ class _Mapper:
             vals.pop()          # the grid's padding, not cells of this row
         if len(vals) == len(T4_COLS):
             self.t4_block(g, r, vals, parts)
+            return
+        if not g.aligned and len(vals) < n and self.run_together(
+                g, r, "4", "table 四", "", vals, [(grp, out) for grp in T4_ROWS for out in T4_COLS],
+                lambda f: all(sum(f[i:i + 4]) == f[i + 4] for i in range(0, n, 5))):
             return
         if len(vals) < n or (len(vals) > n and not g.aligned):
             self.warnings.append(f"{g.source(r, 0)}: table 四 row: {len(vals)} values, expected 15 (or 5)")
