@@ -338,3 +338,25 @@ def test_a_row_that_lost_one_empty_cell():
     res = tables.stats_from_text(head + "| 四、结转下年度继续办理 | 2 | 0 | 0 | 0 | 0 | 2 |\n")
     assert _t3(res, "carried_forward") is None and _t3(res, "carried_forward", "natural_person") is None
     assert any("6 values, expected 7" in w for w in res.warnings)
+
+
+# ---------------------------------------------------------------- old indicator tables
+
+def test_indicator_rows_counting_information_are_not_application_outcomes():
+    """不予公开信息数 is information withheld from proactive disclosure; 依申请公开信息数 items
+    released on request: neither is refused / applications received."""
+    html = ("<html><body><p>某市某局2012年政府信息公开工作年度报告</p><table>"
+            "<tr><td>指标名称</td><td>单位</td><td>本年累计</td></tr>"
+            "<tr><td>一、主动公开情况</td><td></td><td></td></tr>"
+            "<tr><td>(一)主动公开政府信息数</td><td>条</td><td>120</td></tr>"
+            "<tr><td>(二)不予公开信息数</td><td>条</td><td>3</td></tr>"
+            "<tr><td>二、依申请公开情况</td><td></td><td></td></tr>"
+            "<tr><td>(一)依申请公开信息数</td><td>条</td><td>9</td></tr>"
+            "<tr><td>(二)同意公开答复数</td><td>件</td><td>4</td></tr>"
+            "</table></body></html>")
+    r = extract_document(html.encode("utf-8"), filename="r.html")
+    assert r["summary"]["proactive_total"] == 120 and r["summary"]["granted"] == 4
+    assert r["summary"]["refused"] is None and r["summary"]["applications_new"] is None
+    rows = {s["row"]: s["value"] for s in r["stats"] if s["table"] == "indicator"}
+    assert rows["一、主动公开情况 / (二)不予公开信息数"] == 3
+    assert rows["二、依申请公开情况 / (一)依申请公开信息数"] == 9

@@ -277,7 +277,7 @@ def t2_col_key(text: str) -> str | None:
 # --- indicator tables --------------------------------------------------------------------------
 INDICATOR_CORES = {
     "proactive_total": {"主动公开新增信息数量", "主动公开政府信息数", "主动公开政府信息数量", "主动公开信息数"},
-    "applications_new": {"收到申请数", "收到申请总数", "依申请公开数量", "依申请公开信息数"},
+    "applications_new": {"收到申请数", "收到申请总数", "依申请公开数量"},
     "granted": {"同意公开答复数"},
     "partially_granted": {"同意部分公开答复数"},
     "refused": {"不同意公开答复数"},
@@ -288,13 +288,19 @@ INDICATOR_CORES = {
 }
 # Where two rows of one table carry the same meaning, the lower rank wins the key (收到申请数 is
 # the applications received; 依申请公开数量 only stands in for it when the table lacks it).
-_RANK = {"依申请公开数量": 1, "依申请公开信息数": 1}
+_RANK = {"依申请公开数量": 1}
+# Rows that count information items, not applications, though they name an outcome: 不予公开信息数
+# (information withheld from proactive disclosure), 依申请公开信息数 (items released on request).
+# They keep their label path and never stand for refused / applications_new.
+_NOT_APPLICATIONS = re.compile(r"信息(条)?数|信息数量")
 
 
 def indicator_key(label: str, parents: list[str], unit: str | None) -> str | None:
     """Canonical headline key of an indicator row, or None (the row keeps its label path).
     Fees keep the printed value and unit (万元); summaries convert to yuan."""
     c = core(label)
+    if _NOT_APPLICATIONS.search(c) and c not in INDICATOR_CORES["proactive_total"]:
+        return None
     for key, cores in INDICATOR_CORES.items():
         if c in cores:
             return key
