@@ -122,12 +122,17 @@ def batch_summary(db_path, first_run_id: int) -> str:
             " failure FROM runs WHERE id > ? ORDER BY id", [first_run_id]).fetchall()
         table = [("agency", "pages", "new reports", "unchanged", "errors", "status")]
         notes = []
+        unattributed = 0
         for rid, kind, agency, pages, errors, unchanged, found, status, failure in rows:
             if kind == "crawl":
                 new = db.execute(
-                    "SELECT count(*) FROM captures c WHERE c.run_id = ? AND c.kind = 'report'"
+                    "SELECT count(*) FROM captures c WHERE c.run_id = ? AND c.agency = ? AND c.kind = 'report'"
                     " AND c.body_sha256 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM captures p"
                     " WHERE p.url = c.url AND p.id < c.id AND p.body_sha256 IS NOT NULL)",
+                    [rid, agency]).fetchone()[0]
+                unattributed += db.execute(
+                    "SELECT count(*) FROM captures c WHERE c.run_id = ? AND c.agency IS NULL"
+                    " AND c.kind = 'report' AND c.body_sha256 IS NOT NULL AND c.revisit_of IS NULL",
                     [rid]).fetchone()[0]
                 table.append((agency, pages or 0, new, unchanged or 0, errors or 0, status))
                 if failure and status != "ok":
@@ -137,6 +142,9 @@ def batch_summary(db_path, first_run_id: int) -> str:
                              + (f" ({failure})" if failure else ""))
             else:
                 notes.append(f"{kind}: {failure}")
+        if unattributed:
+            notes.insert(0, f"  {unattributed} report page(s) of agencies not in the registry archived with no agency"
+                            " (shared columns)")
     finally:
         db.conn.close()
     widths = [max(len(str(r[i])) for r in table) for i in range(len(table[0]))]
