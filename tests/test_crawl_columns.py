@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from crawler.registry import REGISTRY_PATH, agencies
+from test_crawl import rows
 
 ROOT = Path(__file__).resolve().parents[1]
 HUNAN_HOST, XIZANG_HOST = "www.hunan.gov.cn", "www.xizang.gov.cn"
@@ -30,16 +31,6 @@ def run_crawl(replica, db, *args, env_extra=None, polite=False, settings=None):
     p = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
     assert p.returncode == 0, p.stdout + p.stderr
     return p
-
-
-def rows(db, sql, *params):
-    import sqlite3
-    con = sqlite3.connect(db)
-    con.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in con.execute(sql, params)]
-    finally:
-        con.close()
 
 
 def max_concurrency(entries) -> int:
