@@ -246,3 +246,17 @@ def test_ocr_gaps_between_characters_do_not_hide_the_introduction():
             "2024 年,我区主动公开政府信息 100 条。")
     m = extract_meta(from_text(text))
     assert (m["agency"], m["region_code"]) == ("淮安市洪泽区人民政府", "320813")
+
+
+def test_a_short_title_name_is_completed_by_the_signature():
+    text = ("2018年建新镇政府信息公开工作年度报告\n建新镇根据《条例》规定,特向社会公开2018年度报告。\n"
+            "一、主动公开政府信息的情况\n主动公开政府信息数22条。\n遂溪县建新镇人民政府\n2018年12月31日")
+    m = extract_meta(from_text(text))
+    assert (m["agency"], m["region_code"]) == ("遂溪县建新镇人民政府", "440823")
+
+
+def test_ocr_gaps_in_a_two_line_title():
+    text = ("淮安市洪 泽区人民政府\n2024 年 政府信息 公开 工作 年 度报 告\n本报告由 淮安 市 洪 泽区人民政府办公室 根据"
+            "《条例》要求编制此报告。\n2024 年,我区主动公开政府信息 100 条。")
+    m = extract_meta(from_text(text))
+    assert (m["agency"], m["region_code"], m["year"]) == ("淮安市洪泽区人民政府", "320813", 2024)

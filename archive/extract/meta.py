@@ -284,7 +284,7 @@ def find_title(doc: Document, page: str | None = None) -> str | None:
         for part in re.split(r"\s*[-_|—]+\s*", normalise(doc.title_tag)):
             if looks_like_report_title(part):
                 return part.strip()
-    lines = doc.page_text.split("\n")[:60]
+    lines = join_han(doc.page_text).split("\n")[:60]   # OCR: 「2024 年 政府信息 公开 工作 年 度报 告」
     for i, line in enumerate(lines):
         if _BREADCRUMB.search(line):
             continue
@@ -507,8 +507,12 @@ def extract_meta(doc: Document, url: str | None = None) -> dict:
             slug = s
             warnings += notes
             break
-        if unresolved is None and is_full_name(fixed):
-            unresolved, unresolved_notes = canon_name(fixed), notes
+        if is_full_name(fixed):
+            c = canon_name(fixed)
+            # the first full name wins, unless a later one is the same name with its place before it:
+            # title 「建新镇…」, signature 「遂溪县建新镇人民政府」
+            if unresolved is None or (len(c) > len(unresolved) and c.endswith(unresolved)):
+                unresolved, unresolved_notes = c, notes
     if slug is None and unresolved is None:
         slug = guess_agency_from_text(full_text, host_slugs)
         if slug is None and len(host_slugs) == 1:
