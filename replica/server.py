@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import email.utils
+import hashlib
 import re
 import socket
 import struct
@@ -47,6 +48,7 @@ class RequestLog:
     headers: dict
     via: str            # "proxy" (absolute form), "direct" (origin form) or "connect"
     started: float = 0.0  # when the request had arrived (its headers read); `time` is when it was answered
+    sha256: str = ""      # of the body bytes sent (a full answer: not truncated, reset or oversized)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -391,9 +393,9 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         return Request(self.command, url, host, path, parts.query, headers, body, self.client_address[0]), via
 
-    def _log(self, method, url, host, path, status, nbytes, via):
+    def _log(self, method, url, host, path, status, nbytes, via, sha256=""):
         self.replica._record(client=f"{self.client_address[0]}:{self.client_address[1]}", method=method,
-                             url=url, host=host, path=path, status=status, bytes=nbytes,
+                             url=url, host=host, path=path, status=status, bytes=nbytes, sha256=sha256,
                              user_agent=self.headers.get("User-Agent", "") if self.headers else "",
                              headers=dict(self.headers.items()) if self.headers else {}, via=via,
                              started=getattr(self, "_started", None) or time.time())
@@ -451,7 +453,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _write(self, req, via, target, resp: Response):
         body = b"" if req.method == "HEAD" or resp.status == 304 else resp.body
-        self._log(req.method, req.url, req.host, target, resp.status, len(body), via)   # before the client sees it
+        self._log(req.method, req.url, req.host, target, resp.status, len(body), via,   # before the client sees it
+                  hashlib.sha256(body).hexdigest())
         try:
             self._head(resp, len(resp.body) if req.method == "HEAD" else len(body))
             self.wfile.write(body)
