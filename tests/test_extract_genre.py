@@ -360,3 +360,48 @@ def test_indicator_rows_counting_information_are_not_application_outcomes():
     rows = {s["row"]: s["value"] for s in r["stats"] if s["table"] == "indicator"}
     assert rows["一、主动公开情况 / (二)不予公开信息数"] == 3
     assert rows["二、依申请公开情况 / (一)依申请公开信息数"] == 9
+
+
+# ---------------------------------------------------------------- pages lxml misparses
+
+def _t3_page(rows_html: str, before: str = "") -> bytes:
+    head = ("<tr><td>(本列数据的勾稽关系为…)</td><td>自然人</td><td>商业企业</td><td>科研机构</td>"
+            "<td>社会公益组织</td><td>法律服务机构</td><td>其他</td><td>总计</td></tr>")
+    return ("<html><body><div id='zoom'><p>2020年某县某局政府信息公开工作年度报告</p>" + before
+            + "<p>三、收到和处理政府信息公开申请情况</p><table>" + head + rows_html + "</table>"
+            "<p>本机关依法办理政府信息公开申请。</p></div></body></html>").encode("utf-8")
+
+
+def test_cells_outside_any_row_are_read_as_a_browser_reads_them():
+    """A stray </tr> inside a row (Word export): lxml leaves the rest of the row's cells outside any
+    <tr> and they are lost; the page is reparsed with BeautifulSoup + html5lib, which opens a row."""
+    from archive.extract.document import decode, from_html
+    rows = ("<tr><td>一、本年新收政府信息公开申请数量</td><td>5</td><td>1</td></tr><td>0</td><td>0</td>"
+            "<td>0</td><td>0</td><td>6</td>"
+            "<tr><td>二、上年结转政府信息公开申请数量</td>" + "<td>0</td>" * 7 + "</tr>")
+    data = _t3_page(rows)
+    assert from_html(decode(data)[0]).parser == "html5lib"
+    r = extract_document(data, filename="r.html")
+    got = {(s["row"], s["col"]): s["value"] for s in r["stats"] if s["table"] == "3"}
+    assert got[("carried_over", "total")] == 0
+    # html5lib puts the orphan cells in a row of their own: 5 figures, no label: never shifted
+    # onto a neighbour; the row with the label keeps its two printed figures, not read as seven
+    assert ("new", "legal_service") not in got and ("new", "total") not in got
+
+
+def test_deeply_nested_markup_does_not_lose_the_tables():
+    """Hundreds of unclosed <font> tags before the table: libxml2 stops at depth 256 and the table
+    is gone; the browser-grade parse keeps it."""
+    from archive.extract.document import decode, from_html
+    rows = ("<tr><td>一、本年新收政府信息公开申请数量</td><td>5</td><td>1</td><td>0</td><td>0</td><td>0</td>"
+            "<td>0</td><td>6</td></tr>")
+    data = _t3_page(rows, before="<p>" + "<font face='宋体'>说明" * 300 + "</p>")
+    r = extract_document(data, filename="r.html")
+    assert r["summary"]["applications_new"] == 6
+    assert from_html(decode(data)[0]).parser == "html5lib"
+
+
+def test_well_formed_pages_stay_on_lxml():
+    from archive.extract.document import decode, from_html
+    rows = "<tr><td>一、本年新收政府信息公开申请数量</td>" + "<td>0</td>" * 7 + "</tr>"
+    assert from_html(decode(_t3_page(rows))[0]).parser == "lxml"

@@ -310,6 +310,7 @@ class Document:
     original_text: str = ""           # body text before normalisation
     text: str = ""                    # normalised body text
     links: list = field(default_factory=list)  # attachment links: {"url", "text"}
+    parser: str = "lxml"              # "html5lib" when lxml's tree lost table structure (browser_parse)
 
 
 def from_text(text: str, kind: str = "text") -> Document:
@@ -322,6 +323,37 @@ def from_text(text: str, kind: str = "text") -> Document:
     return Document(kind=kind, original_page_text=original, page_text=norm, original_text=original, text=norm)
 
 
+_CELL_TAG = re.compile(r"<t[dh][\s>]", re.I)
+_HUGE = lxml.html.HTMLParser(huge_tree=True)
+
+
+def lost_table_structure(root, text: str) -> bool:
+    """Whether lxml's tree lost table structure a browser keeps: cells outside any row (a stray
+    </tr>, <td> straight after <table>), or fewer cells than the source has (libxml2 stops nesting at
+    depth 256: a page of unclosed <font>/<span> loses everything after). Cheap: pages without
+    tables, and well-formed ones, cost one regex count and one tree walk."""
+    if "<t" not in text and "<T" not in text:
+        return False
+    cells = 0
+    for cell in root.iter("td", "th"):
+        cells += 1
+        if cell.getparent() is None or cell.getparent().tag != "tr":
+            return True
+    return cells < len(_CELL_TAG.findall(text))
+
+
+def browser_parse(text: str):
+    """The page as a browser builds it: BeautifulSoup with html5lib (the HTML5 tree construction:
+    implied <tr>, no depth limit), handed back to lxml as well-formed markup (huge_tree: no depth
+    limit either). Slow (tens of ms): only for pages lost_table_structure() flags."""
+    from bs4 import BeautifulSoup       # imported here: the hot path never needs it
+    return lxml.html.document_fromstring(str(BeautifulSoup(text, "html5lib")), parser=_HUGE)
+
+
+def _cells_in_rows(root) -> int:
+    return sum(1 for c in root.iter("td", "th") if c.getparent() is not None and c.getparent().tag == "tr")
+
+
 def from_html(text: str, url: str | None = None, encoding: str | None = None) -> Document:
     """A document from HTML source: parsed with lxml, main body found, chrome stripped."""
     if not text.strip():
@@ -331,6 +363,14 @@ def from_html(text: str, url: str | None = None, encoding: str | None = None) ->
         root = lxml.html.document_fromstring(text)
     except (lxml.etree.ParserError, ValueError) as e:
         raise EmptyInput(f"no HTML content: {e}") from None
+    parser = "lxml"
+    if lost_table_structure(root, text):
+        try:
+            fixed = browser_parse(text)
+        except Exception:        # html5lib never should fail; lxml's tree is still there
+            fixed = None
+        if fixed is not None and _cells_in_rows(fixed) > _cells_in_rows(root):
+            root, parser = fixed, "html5lib"
     head = {}
     for m in root.iter("meta"):
         name = (m.get("name") or m.get("property") or "").strip().lower()
@@ -359,7 +399,7 @@ def from_html(text: str, url: str | None = None, encoding: str | None = None) ->
                                          normalise(after, simplified or None)]))
     return Document(kind="html", encoding=encoding, root=root, body=body, head=head, title_tag=title_tag,
                     original_page_text=page_original, page_text=page_text,
-                    original_text=body_text, text=text, links=links)
+                    original_text=body_text, text=text, links=links, parser=parser)
 
 
 def is_html(text: str) -> bool:
