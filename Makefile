@@ -30,7 +30,11 @@ FORMAT_PKGS := tesseract-ocr tesseract-ocr-chi-sim libreoffice-writer-nogui libr
 	(apt-get update -qq && apt-get install -y -qq --no-install-recommends $(FORMAT_PKGS)) || \
 	  (sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends $(FORMAT_PKGS))
 
-deps: .venv/installed .venv-pywb/installed /usr/bin/chromium \
+# wget: the other crawler whose --warc-file output tests/test_warc.py imports.
+/usr/bin/wget:
+	(apt-get update -qq && apt-get install -y -qq wget) || (sudo apt-get update -qq && sudo apt-get install -y -qq wget)
+
+deps: .venv/installed .venv-pywb/installed /usr/bin/chromium /usr/bin/wget \
       /usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata /usr/bin/soffice
 
 # The main job: crawl every agency of the bundled replica web, then extract, into $(DB).
