@@ -74,19 +74,22 @@ def _m1_base(db: sqlite_utils.Database) -> None:
        foreign_keys=[("capture_id", "captures", "id"), ("report_id", "reports", "id")])
 
 
-def _create_summary_view(db: sqlite_utils.Database) -> None:
+def _create_summary_view(db: sqlite_utils.Database, review: bool = False) -> None:
     """report_summary: one row per report, each headline figure (a `summary` stat) as a column.
-    Whole numbers come out as integers (figures are stored as REAL)."""
+    Whole numbers come out as integers (figures are stored as REAL). With `review` (migration 7 on):
+    the report's needs_review reason and how many of its figures were inferred."""
     def figure(k: str) -> str:
         v = (f"(SELECT value FROM report_stats s WHERE s.report_id = r.id"
              f" AND s.table_name = 'summary' AND s.row_key = '{k}')")
         return f"CASE WHEN {v} = CAST({v} AS INTEGER) THEN CAST({v} AS INTEGER) ELSE {v} END AS {k}"
     cols = ",\n  ".join(figure(k) for k in HEADLINE_KEYS)
+    extra = ("\n  r.needs_review,\n  (SELECT count(*) FROM report_stats s WHERE s.report_id = r.id"
+             " AND s.inferred = 1) AS figures_inferred," if review else "")
     db.create_view("report_summary", f"""
 SELECT r.id, r.agency, a.name AS agency_name, a.province, a.level, r.year, r.title,
   r.published, r.index_no, r.format,
   {cols},
-  (SELECT count(*) FROM report_checks c WHERE c.report_id = r.id AND c.passed = 0) AS checks_failed,
+  (SELECT count(*) FROM report_checks c WHERE c.report_id = r.id AND c.passed = 0) AS checks_failed,{extra}
   r.url
 FROM reports r LEFT JOIN agencies a ON a.slug = r.agency""", replace=True)
 
@@ -141,8 +144,18 @@ LEFT JOIN (SELECT x.agency, max(x.run_id) AS last_run FROM listings x JOIN runs 
            WHERE u.status = 'ok' GROUP BY x.agency) l ON l.agency = r.agency""")
 
 
+def _m7_review_and_inferred(db: sqlite_utils.Database) -> None:
+    """reports.needs_review: why the tables' own checks point to an extraction fault (a shifted row,
+    a lost column, OCR'd figures failing a check), NULL when they do not; report_stats.inferred: 1
+    for a blank cell filled by the report's arithmetic (source `inferred: ...`), else 0. Both shown
+    in report_summary (needs_review, figures_inferred)."""
+    db["reports"].add_column("needs_review", str)
+    db["report_stats"].add_column("inferred", int, not_null_default=0)
+    _create_summary_view(db, review=True)
+
+
 MIGRATIONS = [_m1_base, _m2_summary_view, _m3_datasette_views, _m4_search_and_integer_summary,
-              _m5_published_time, _m6_listings]
+              _m5_published_time, _m6_listings, _m7_review_and_inferred]
 
 
 def open_db(path: str | os.PathLike = DEFAULT_DB, *, migrate: bool = True) -> sqlite_utils.Database:

@@ -196,3 +196,50 @@ def test_a_shifted_row_needs_review_and_one_misprint_does_not():
     d = extract_document(("<html><body><p>2020年某县某局政府信息公开工作年度报告</p>"
                           + table3(shifted) + "</body></html>").encode(), filename="r.html")
     assert d["needs_review"] == res.needs_review
+
+
+# ---------------------------------------------------------------- in the archive
+
+def test_the_pass_records_inferred_figures_and_needs_review(tmp_path):
+    """Through the archive: report_stats.inferred marks the filled blanks, reports.needs_review and
+    report_summary carry the reason (migration 7)."""
+    import sqlite3
+
+    from archive.extract.run import run_extract
+    from archive.store import Archive
+
+    def page(year, t3):
+        return ("<html><head><meta charset='utf-8'></head><body><div class='TRS_Editor'>"
+                f"<p>湖南省住房和城乡建设厅{year}年政府信息公开工作年度报告</p>{t3}</div></body></html>").encode()
+
+    blank = {k: Z for k, _l in LABELS_2019}
+    blank["new"] = [2, 1, 0, 0, 0, 0, _]
+    blank["granted"] = [2, 1, 0, 0, 0, 0, 3]
+    blank["total"] = [2, 1, 0, 0, 0, 0, 3]
+    shifted = {k: Z for k, _l in LABELS_2019}
+    for k in ("new", "granted", "total", "carried_forward"):
+        shifted[k] = [2, 1, 1, 1, 0, 0, 5]
+    path = tmp_path / "archive.db"
+    store = Archive(path)
+    run = store.start_run("crawl", "hunan_zjt")
+    for year, t3 in ((2019, blank), (2020, shifted)):
+        url = f"http://zjt.hunan.gov.cn/xxgk/{year}.html"
+        store.add_capture({"run_id": run, "agency": "hunan_zjt", "url": url, "final_url": url, "method": "GET",
+                           "status": 200, "headers": {"Content-Type": "text/html"}, "content_type": "text/html",
+                           "fetch_mode": "http", "kind": "report", "referer": None, "error": None},
+                          body=page(year, table3(t3)))
+    store.finish_run(run, status="ok")
+    store.close()
+    run_extract(path)
+    conn = sqlite3.connect(path)
+    rows = dict(conn.execute("SELECT year, needs_review FROM reports").fetchall())
+    assert rows[2019] is None and "t3.balance" in rows[2020]
+    inferred = conn.execute("SELECT r.year, s.row_key, s.col_key, s.value, s.source FROM report_stats s"
+                            " JOIN reports r ON r.id = s.report_id WHERE s.inferred = 1").fetchall()
+    assert [(y, r, c, v) for y, r, c, v, _ in inferred] == [(2019, "new", "total", 3.0)]
+    assert inferred[0][4].startswith("inferred: row total = sum of applicant cells")
+    summary = dict(conn.execute("SELECT year, figures_inferred FROM report_summary").fetchall())
+    assert summary == {2019: 1, 2020: 0}
+    assert conn.execute("SELECT applications_new, needs_review FROM report_summary WHERE year = 2019"
+                        ).fetchone() == (3, None)
+    conn.close()

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from archive.db import DEFAULT_DB, open_db
 from archive.extract import EXTRACTOR_VERSION, ExtractError, NotAReport
 from archive.extract.extract import extract_document
-from archive.store import transaction, utcnow
+from archive.store import open_run, sha256, transaction, utcnow
 
 BATCH = 50
 _META_KEYS = ("title", "published", "published_time", "index_no", "publisher", "doc_no")
@@ -103,7 +103,10 @@ class Pass:
         row = next(self.db["bodies"].rows_where("sha256 = ?", [sha], select="content"), None)
         if row is None or row["content"] is None:
             raise ExtractError(f"body {sha} missing from the archive")
-        return bytes(row["content"])
+        content = bytes(row["content"])
+        if sha256(content) != sha:  # bit rot or tampering: never extract bytes that are not the capture's
+            raise ExtractError(f"body sha256 mismatch: body {sha} holds bytes hashing to {sha256(content)}")
+        return content
 
     # ------------------------------------------------------------ the pass
     def run(self) -> None:
@@ -204,6 +207,7 @@ class Pass:
                "url": source["final_url"] or source["url"], "capture_id": source["id"],
                "text": result["text"], "original_text": result["original_text"],
                "extractor_version": EXTRACTOR_VERSION, "extracted_at": now,
+               "needs_review": result.get("needs_review"),
                **{k: result[k] for k in _META_KEYS}}
         new_rank = (_has_figures(result), source["fetch_mode"] != "browser", source["id"])
         with transaction(self.db):
@@ -236,6 +240,7 @@ class Pass:
         self.db["report_stats"].insert_all(
             {"report_id": report_id, "table_name": s["table"], "row_key": s["row"], "col_key": s["col"],
              "label": s["label"], "value": s["value"], "unit": s["unit"], "source": s["source"],
+             "inferred": int((s["source"] or "").startswith("inferred:")),
              "capture_id": capture_id, "extractor_version": EXTRACTOR_VERSION} for s in result["stats"])
         self.db["report_checks"].insert_all(
             {"report_id": report_id, "check_name": k["name"], "passed": int(bool(k["passed"])),
@@ -285,8 +290,7 @@ def run_extract(db_path=DEFAULT_DB, *, all: bool = False, agencies: list[str] | 
     ({run_id, captures, ok, error, skipped, superseded, reports}). Records a `runs` row (kind extract)."""
     db = open_db(db_path)
     batch = batch or os.environ.get("NIANBAO_BATCH")
-    run_id = db["runs"].insert({"batch": batch, "kind": "extract", "agency": None, "started_at": utcnow(),
-                                "status": "running", "pid": os.getpid()}).last_pk
+    run_id = open_run(db, "extract", None, batch)  # closes extract runs a killed pass left running
     p = Pass(db, all=all, agencies=agencies, echo=echo)
     if install_signals:
         def stop(signum, frame):
