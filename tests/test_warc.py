@@ -643,3 +643,40 @@ def test_wget_warcs_import_and_extract_like_the_crawl(crawled_archive, replica_s
         figures = sorted(tuple(row) for row in conn.execute(q, [agency, year]))
         assert figures and figures == sorted(src.execute(q, [agency, year]))
     assert len(conn.execute(q, [pdf_only.agency, pdf_only.year]).fetchall()) > 100   # the PDF's tables
+
+
+def test_revisits_resolve_across_files_and_digest_spellings(tmp_path):
+    """browsertrix writes sha256 digests in hex, wget and Heritrix sha1 in base32; a revisit may refer
+    to a capture imported from an earlier file."""
+    url = "http://zjj.qz.gov.cn/art/2026/3/1/art_1.html"
+    first = tmp_path / "crawl1.warc"
+    with open(first, "wb") as f:
+        w = WARCWriter(f, gzip=False, warc_version="1.1")
+        rec = _response(w, url, REPORT, [("Content-Type", "text/html")], date="2026-03-01T00:00:00.123456Z")
+        rec.rec_headers.replace_header("WARC-Payload-Digest", "sha256:" + hashlib.sha256(REPORT).hexdigest())
+        w.write_record(rec)
+    a = Archive(tmp_path / "a.db")
+    result = import_warc(a, str(first), agency="quzhou_zjj")
+    assert result.ok and result.imported == 1
+    original = next(a.db["captures"].rows)
+    assert original["fetched_at"] == "2026-03-01T00:00:00.123456+00:00"
+
+    second = tmp_path / "crawl2.warc.gz"
+    with open(second, "wb") as f:
+        w = WARCWriter(f, gzip=True, warc_version="1.1")
+        head = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        sha1 = "sha1:" + base64.b32encode(hashlib.sha1(REPORT).digest()).decode()
+        hex256 = "sha256:" + hashlib.sha256(REPORT).hexdigest()
+        for digest, day in ((hex256, "02"), (sha1, "03")):
+            w.write_record(w.create_revisit_record(url, digest, url, "2026-03-01T00:00:00.123456Z", http_headers=head,
+                                                   warc_headers_dict={"WARC-Date": f"2026-03-{day}T00:00:00Z"}))
+        lost = "sha1:" + base64.b32encode(hashlib.sha1(b"never archived").digest()).decode()
+        w.write_record(w.create_revisit_record(url, lost, url, "2026-02-01T00:00:00Z", http_headers=head,
+                                               warc_headers_dict={"WARC-Date": "2026-03-04T00:00:00Z"}))
+    result = import_warc(a, str(second), agency="quzhou_zjj")
+    assert result.imported == 2 and result.pages == Counter(unchanged=2)
+    assert len(result.bad) == 1 and "the original is neither in this file nor in the archive" in result.bad[0]
+    revisits = list(a.db["captures"].rows_where("id != ?", [original["id"]]))
+    assert [r["revisit_of"] for r in revisits] == [original["id"]] * 2
+    assert {r["body_sha256"] for r in revisits} == {original["body_sha256"]} and a.db["bodies"].count == 1
+    a.close()
