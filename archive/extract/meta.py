@@ -171,10 +171,18 @@ _LABEL_CELL = re.compile(r"^(?:" + "|".join(_spaced(l) for l in sorted(_LABELS, 
                          + r")[ \t]*:?$")
 
 
+_ANY_LABEL_WORD = "(?:" + "|".join(_spaced(l) for l in sorted(_LABELS, key=len, reverse=True)) + ")"
+_LABEL_ALONE = re.compile(r"(?m)^" + _ANY_LABEL_WORD + r"[ \t]*:?[ \t]*$")
+_LABEL_ROW = re.compile(r"(?m)^" + _ANY_LABEL_WORD + r"[ \t]*:?[ \t]*\|[ \t]*" + _ANY_LABEL_WORD
+                        + r"[ \t]*:?[ \t]*(?:\||$)")
+
+
 def pair_labels(text: str) -> str:
     """Label/value layouts rewritten as `label: value` lines for labelled(): a label alone on its line
     (a <dt>, a cell, a table flattened one cell per line) with its value on the next line; a row of
     label cells over a row of as many value cells. Other lines are kept as they are."""
+    if not (_LABEL_ALONE.search(text) or _LABEL_ROW.search(text)):
+        return text
     lines = text.split("\n")
     out, i = [], 0
     while i < len(lines):
@@ -495,12 +503,13 @@ def extract_meta(doc: Document, url: str | None = None) -> dict:
     host_slugs = slugs_for_host(host)
     body = join_han(doc.text)   # OCR: 「由 淮安 市 洪 泽区人民政府办公室 编制」
     full_text = join_han(page) + "\n" + body
+    context = full_text[:20000]   # what place names are checked against
     explicit = [title_org(title), head.get("contentsource"), publisher, signature_name(body), intro_org(body)]
     agency = slug = None
     unresolved = unresolved_notes = None
     for name in filter(None, explicit):
         s = resolve_agency(name, host_slugs=host_slugs, text=full_text)
-        fixed, notes = (name, []) if s else read_place(name, full_text)
+        fixed, notes = (name, []) if s else read_place(name, context)
         if s is None and fixed != name:
             s = resolve_agency(fixed, host_slugs=host_slugs, text=full_text)
         if s:
@@ -529,7 +538,7 @@ def extract_meta(doc: Document, url: str | None = None) -> dict:
     region_code = None
     if agency:
         province = load_registry()[slug].get("province") or "" if slug else ""
-        region_code, notes = region_of(agency, province + "\n" + full_text)
+        region_code, notes = region_of(agency, province + "\n" + context)
         warnings += [n for n in notes if n not in warnings]
 
     pub_year = int(published[:4]) if published else None

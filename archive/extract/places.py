@@ -29,6 +29,7 @@ _AUTONOMOUS = re.compile(r"^(?P<stem>.{2,}?)(?:(?:" + "|".join(_ETHNIC) + r")族
 _SUFFIX = re.compile(r"^(?P<stem>.{2,}?)(?P<kind>特别行政区|自治区|省|市|地区|盟|林区|特区|矿区|新区|区|县|旗|州)$")
 # the suffixes a short form may carry in place of the full one (黔东南州, 峨边县, 阿坝州)
 _SHORT_SUFFIX = {"州": "州", "县": "县", "旗": "旗", "区": "区", "省": "省", "市": "市"}
+_SUFFIX_CHARS = set("省市县区州盟旗")
 # functional zones are no divisions of GB/T 2260: never "corrected" into one
 _ZONE = re.compile(r"(?:开发|高新|经开|园|保税|示范|试验|管理|风景|旅游|新)区$")
 # what is left after the places read looks like one more place (a county we could not read):
@@ -152,6 +153,8 @@ def _step(g: Gazetteer, name: str, i: int, outer: Place | None, context: str):
     # replaced) include exactly one place that the document supports best
     for n in range(min(g.max_len, len(name) - i), 2, -1):
         piece = name[i:i + n]
+        if piece[-1] not in _SUFFIX_CHARS or _ZONE.search(piece):
+            continue   # a misread place still ends like one (only its stem's characters are corrected)
         cands = []
         for j in range(n):
             cands += [p for p in g.by_mask.get(piece[:j] + "?" + piece[j + 1:], []) if p not in cands]
@@ -170,6 +173,7 @@ def _step(g: Gazetteer, name: str, i: int, outer: Place | None, context: str):
     return 0, [], None
 
 
+@functools.lru_cache(maxsize=64)
 def find_place(name: str, context: str = "") -> Match | None:
     """The place an agency name starts with (see the module doc), or None when it starts with none.
     `context`: the document's text, to confirm a correction or settle an ambiguous name."""

@@ -267,6 +267,9 @@ TRIGGERS = {
 _LIST_ITEM_KEYS = {"proactive_total"}   # a figure followed by 、 is one item of a list, not the total
 
 
+_TRIGGER_RX = {key: re.compile("|".join(map(re.escape, words))) for key, words in TRIGGERS.items()}
+
+
 def _hits(rule: Rule, sentence: str, heading: str, year: int | None = None):
     """Every (value, unit, span) the rule reads in a sentence, in order."""
     if rule.section is not None and not rule.section.search(heading):
@@ -312,8 +315,8 @@ def prose_figures(text: str, year: int | None = None, warnings: list | None = No
     goes to `warnings` (when given)."""
     sents = [(relative_years(join_han(s), year), s, join_han(h)) for s, h in sentences(text)
              if re.search(r"[\u4e00-\u9fff]", s)]
-    by_key = {key: [t for t in sents if any(w in t[0] or (key in _SECTION_KEYS and w in t[2]) for w in words)]
-              for key, words in TRIGGERS.items()}
+    by_key = {key: [t for t in sents if rx.search(t[0]) or (key in _SECTION_KEYS and rx.search(t[2]))]
+              for key, rx in _TRIGGER_RX.items()}
     found: dict[str, Figure] = {}
     settled: set[str] = set()
     for rule in RULES:
