@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gzip
 import hashlib
 import http.client
 import io
@@ -473,7 +472,7 @@ def _request_info(path: str) -> dict:
 
 def _parse_http(block: bytes, request: bool = False) -> tuple[str, dict[str, list[str]], bytes]:
     """(status or request line, headers {name: [values]} decoded as latin-1, the raw payload)."""
-    first, sep, rest = block.partition(b"\n")
+    first, _, rest = block.partition(b"\n")
     line = first.rstrip(b"\r").decode("latin-1")
     ok = line.split(" ", 2)
     if request:
@@ -498,10 +497,6 @@ def _first(headers: dict, name: str) -> str | None:
         if k.lower() == name.lower() and v:
             return v[0]
     return None
-
-
-def _without(headers: dict, name: str) -> dict:
-    return {k: v for k, v in headers.items() if k.lower() != name.lower()}
 
 
 def _parse_digest(value: str) -> tuple[str, bytes]:
@@ -535,26 +530,44 @@ def _dechunk(payload: bytes) -> bytes:
 
 
 def _decode(payload: bytes, encodings: list[str]) -> bytes | None:
-    """Content-Encoding undone, last applied first; None for an encoding we do not know (kept as is)."""
+    """Content-Encoding undone, last applied first, never beyond MAX_RECORD_BYTES (a compression bomb
+    is a bad record); None for an encoding we do not know (the body is then kept as it is)."""
     data = payload
     for enc in reversed([e.strip().lower() for v in encodings for e in v.split(",") if e.strip()]):
+        if enc == "identity":
+            continue
+        if enc not in ("gzip", "x-gzip", "deflate", "br"):
+            return None
         try:
-            if enc in ("gzip", "x-gzip"):
-                data = gzip.decompress(data)
-            elif enc == "deflate":
-                try:
-                    data = zlib.decompress(data)
-                except zlib.error:
-                    data = zlib.decompress(data, -zlib.MAX_WBITS)  # raw deflate, as some servers send
-            elif enc == "br":
-                data = brotli.decompress(data)
-            elif enc == "identity":
-                continue
-            else:
-                return None
-        except (OSError, EOFError, zlib.error, brotli.error) as e:
+            data, complete = _inflate(data, enc)
+        except (zlib.error, brotli.error) as e:
             raise BadRecord(f"Content-Encoding {enc} does not decode: {e}") from None
+        if len(data) > MAX_RECORD_BYTES:
+            raise BadRecord(f"Content-Encoding {enc}: more than {MAX_RECORD_BYTES} bytes decoded")
+        if not complete:
+            raise BadRecord(f"Content-Encoding {enc}: the compressed body is cut off")
     return data
+
+
+def _inflate(data: bytes, enc: str) -> tuple[bytes, bool]:
+    """(up to MAX_RECORD_BYTES + 1 decoded bytes, whether the compressed stream ended)."""
+    limit = MAX_RECORD_BYTES + 1
+    if enc == "br":
+        d = brotli.Decompressor()
+        out = d.process(data, output_buffer_limit=limit)
+        return out, d.is_finished()
+    if enc == "deflate":
+        try:
+            return _zlib(data, zlib.MAX_WBITS, limit)
+        except zlib.error:
+            return _zlib(data, -zlib.MAX_WBITS, limit)  # raw deflate, as some servers send
+    return _zlib(data, zlib.MAX_WBITS | 16, limit)  # gzip
+
+
+def _zlib(data: bytes, wbits: int, limit: int) -> tuple[bytes, bool]:
+    d = zlib.decompressobj(wbits)
+    out = d.decompress(data, limit)
+    return out, d.eof
 
 
 def _iso(warc_date: str) -> str:

@@ -680,3 +680,27 @@ def test_revisits_resolve_across_files_and_digest_spellings(tmp_path):
     assert [r["revisit_of"] for r in revisits] == [original["id"]] * 2
     assert {r["body_sha256"] for r in revisits} == {original["body_sha256"]} and a.db["bodies"].count == 1
     a.close()
+
+
+def test_bodies_that_do_not_decode_or_decode_too_far_are_bad_records(tmp_path, monkeypatch):
+    import archive.warc
+    path = tmp_path / "enc.warc.gz"
+    bomb = gzip.compress(b"0" * 5_000_000)   # 5 MB from 5 KB
+    with open(path, "wb") as f:
+        w = WARCWriter(f, gzip=True, warc_version="1.1")
+        for name, raw, enc in (("bomb", bomb, "gzip"), ("cut", gzip.compress(REPORT)[:-12], "gzip"),
+                               ("junk", b"not compressed at all", "br"), ("good", gzip.compress(REPORT), "x-gzip")):
+            w.write_record(_response(w, f"http://www.hunan.gov.cn/e/{name}.html", None,
+                                     [("Content-Type", "text/html"), ("Content-Encoding", enc)],
+                                     date="2026-03-01T00:00:00Z", raw=raw))
+    monkeypatch.setattr(archive.warc, "MAX_RECORD_BYTES", 1_000_000)
+    a = Archive(tmp_path / "a.db")
+    result = import_warc(a, str(path), agency="hunan_zjt")
+    assert result.imported == 1 and [c["url"] for c in a.db["captures"].rows] == ["http://www.hunan.gov.cn/e/good.html"]
+    bad = "\n".join(result.bad)
+    assert len(result.bad) == 3
+    assert "bomb.html): Content-Encoding gzip: more than 1000000 bytes decoded" in bad
+    assert "cut.html): Content-Encoding gzip: the compressed body is cut off" in bad
+    assert "junk.html): Content-Encoding br does not decode" in bad
+    assert a.db["bodies"].count == 1 and next(a.db["bodies"].rows)["content"] == REPORT
+    a.close()
