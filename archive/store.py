@@ -23,7 +23,8 @@ import sqlite_utils
 from archive.db import open_db
 
 KINDS = ("list", "report", "attachment")
-FETCH_MODES = ("http", "browser")
+FETCH_MODES = ("http", "browser", "rendered")   # rendered: Chromium's DOM of a browser capture, kept
+                                                # beside the server's bytes (never what is "held")
 CAPTURE_FIELDS = ("run_id", "agency", "url", "final_url", "method", "status", "fetched_at",
                   "headers", "content_type", "encoding", "fetch_mode", "kind", "body_sha256",
                   "size", "revisit_of", "referer", "error")
@@ -136,7 +137,8 @@ class Archive:
     def held(self, url: str) -> dict | None:
         """The latest good capture of url (a body, no error), with `original` = the id of the
         capture that first stored that body; None when nothing usable is held."""
-        held = _first(self.captures, "url = ? AND body_sha256 IS NOT NULL AND error IS NULL", [url],
+        held = _first(self.captures, "url = ? AND body_sha256 IS NOT NULL AND error IS NULL"
+                      " AND fetch_mode != 'rendered'", [url],
                       "id, status, headers, body_sha256, revisit_of, fetch_mode, content_type, final_url",
                       order_by="id DESC")
         if held is None:
@@ -145,11 +147,11 @@ class Archive:
         held["original"] = held["revisit_of"] or held["id"]
         return held
 
-    def last_body(self, url: str) -> dict | None:
+    def last_body(self, url: str, rendered: bool = False) -> dict | None:
         """The latest capture of url that has a body (flagged ones too, e.g. a soft 404), with
-        `original` = the capture that first stored that body."""
-        last = _first(self.captures, "url = ? AND body_sha256 IS NOT NULL", [url],
-                      "id, body_sha256, revisit_of", order_by="id DESC")
+        `original` = the capture that first stored that body; of the rendered DOMs when `rendered`."""
+        last = _first(self.captures, "url = ? AND body_sha256 IS NOT NULL AND (fetch_mode = 'rendered') = ?",
+                      [url, rendered], "id, body_sha256, revisit_of", order_by="id DESC")
         if last is None:
             return None
         return {"id": last["id"], "body_sha256": last["body_sha256"],
@@ -192,7 +194,7 @@ class Archive:
         if body is not None:
             row["body_sha256"] = sha256(body)
             row["size"] = len(body)
-            last = self.last_body(row["url"])
+            last = self.last_body(row["url"], rendered=row["fetch_mode"] == "rendered")
             if last is None:
                 page = "new"
             elif last["body_sha256"] == row["body_sha256"]:

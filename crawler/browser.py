@@ -18,7 +18,6 @@ _SETTLED = """() => {
   const status = nav && nav.responseStatus;
   return document.readyState === 'complete' && status >= 200 && status < 400 && status !== 202;
 }"""
-_STATUS = "() => { const n = performance.getEntriesByType('navigation')[0]; return n ? n.responseStatus : 0; }"
 
 
 def proxy_pac_arg(proxy_url: str, domains) -> str:
@@ -43,27 +42,58 @@ def abort_request(request) -> bool:
     return host not in all_allowed_domains() or request.resource_type in _SKIPPED_TYPES
 
 
-def page_methods(timeout_ms: int = 20_000) -> list[PageMethod]:
-    """Page methods for a browser page request: wait out a JS challenge, then read the final
-    document's HTTP status (crawler.middlewares.BrowserStatusMiddleware applies it)."""
-    return [PageMethod("wait_for_function", _SETTLED, timeout=timeout_ms),
-            PageMethod("evaluate", _STATUS)]
+class ServerBytes:
+    """The bytes the server sent for a browser page, as received: one per request.
+
+    A page event handler keeps every document response of the page's main frame (the 412 challenge,
+    then the real page after the challenge's reload); the last page method reads the last one's
+    status, headers and body through Playwright. So the archive holds the server's bytes, not
+    Chromium's rendered DOM, and nothing is fetched twice."""
+
+    def __init__(self):
+        self.responses = []
+
+    def on_response(self, response) -> None:
+        if response.request.resource_type == "document" and response.frame.parent_frame is None:
+            self.responses.append(response)
+
+    async def read(self, page) -> dict | None:
+        if not self.responses:
+            return None
+        response = self.responses[-1]
+        try:
+            headers = await response.headers_array()
+            kind = next((h["value"] for h in headers if h["name"].lower() == "content-type"), "")
+            if "html" not in kind and "xml" not in kind and "text/" not in kind:
+                # a file (PDF ...): Chromium's viewer holds the navigation's body, so the file is read
+                # again from the page, past the challenge (a second request, for challenged files only)
+                raw = await page.evaluate(_RAW_FILE)
+                return {"status": raw["status"], "url": raw["url"], "body": base64.b64decode(raw["body"]),
+                        "headers": list(raw["headers"].items())}
+            body = await response.body()
+        except Exception as e:  # noqa: BLE001 - Playwright gives no body for some navigations
+            return {"error": f"{type(e).__name__}: {e}"[:300], "status": response.status}
+        return {"status": response.status, "url": response.url, "body": body,
+                "headers": [(h["name"], h["value"]) for h in headers]}
 
 
-# Chromium shows a PDF in its viewer and page.content() is the viewer's DOM, not the file. From
-# the viewer's page (same origin, same cookies) the file is read again with fetch(), from the
-# browser's HTTP cache when it can, and handed back base64-encoded.
+def browser_meta(timeout_ms: int = 20_000) -> dict:
+    """Request meta for a browser page: wait out a JS challenge (the document in the tab came with a
+    2xx/3xx status), then read the server's bytes of that document (ServerBytes);
+    crawler.middlewares.BrowserStatusMiddleware makes them the response."""
+    server = ServerBytes()
+    return {"playwright_page_event_handlers": {"response": server.on_response},
+            "playwright_page_methods": [PageMethod("wait_for_function", _SETTLED, timeout=timeout_ms),
+                                        PageMethod(server.read)]}
+
+
+# Chromium shows a PDF in its viewer and the navigation's body is the viewer's placeholder, not the
+# file. From the viewer's page (same origin, same cookies) the file is read with fetch() and handed
+# back base64-encoded, with the status and headers the server sent.
 _RAW_FILE = """async () => {
-  const r = await fetch(location.href, {cache: "force-cache", credentials: "same-origin"});
+  const r = await fetch(location.href, {cache: "no-store", credentials: "same-origin"});
   const buf = new Uint8Array(await r.arrayBuffer());
   let s = "";
   for (let i = 0; i < buf.length; i += 0x8000) s += String.fromCharCode.apply(null, buf.subarray(i, i + 0x8000));
   return {status: r.status, url: r.url, headers: Object.fromEntries(r.headers.entries()), body: btoa(s)};
 }"""
-
-
-def attachment_meta() -> dict:
-    """Request meta for a file fetched by the browser: keep the bytes the server sent
-    (BrowserStatusMiddleware puts them on the Scrapy response)."""
-    return {"playwright_page_methods": [PageMethod("evaluate", _RAW_FILE)],
-            "nianbao_raw_file": True}

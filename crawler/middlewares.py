@@ -4,13 +4,12 @@ BackoffRetryMiddleware   Scrapy's RetryMiddleware plus an exponential back-off b
 IncrementalMiddleware    incremental crawling against the archive: held report pages and
                          attachments are not requested again; list pages are re-fetched
                          conditionally and a 304 is answered from the archived bytes.
-BrowserStatusMiddleware  browser responses carry the status of the page finally rendered
-                         (after a JS challenge), not of the challenge.
+BrowserStatusMiddleware  browser responses carry the server's status, headers and bytes of the
+                         document the tab finally holds (after a JS challenge), not the rendered DOM.
 """
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 
 from scrapy import Request
@@ -29,6 +28,7 @@ FROM_ARCHIVE = "nianbao_from_archive"  # response built from archived bytes, not
 REVISIT = "nianbao_revisit"      # {"status", "revisit_of", "headers", "body_sha256"} after a 304
 VALIDATED = "nianbao_validated"  # the held capture a conditional request was made against
 RECHECK = "nianbao_recheck"      # a vanished report URL asked about again: always sent (conditionally)
+RENDERED = "nianbao_rendered"    # Chromium's rendered DOM of a browser page (the response holds the server's bytes)
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
@@ -123,26 +123,32 @@ class IncrementalMiddleware:
                    flags=flags)
 
 
+class BrowserReadError(Exception):
+    """The server's bytes of a browser page could not be read (recorded as the capture's error)."""
+
+
 class BrowserStatusMiddleware:
-    """A browser page request waits out a JS challenge (crawler.browser.page_methods) and reads
-    the final document's status; this puts that status on the response, so a page that
-    rendered fine after a 412 challenge is a 200, and one that never did stays an error."""
+    """A browser request waits out a JS challenge and reads the server's bytes of the document the
+    tab finally holds (crawler.browser.ServerBytes): this makes them the response (status, headers
+    and body as the server sent them), so a page that came after a 412 challenge is its 200 and the
+    archive holds what the server sent. Chromium's rendered DOM goes along in meta RENDERED (the
+    spider keeps it as a derived capture where it holds more than the server's bytes)."""
 
     def process_response(self, request, response, spider=None):
         if "playwright" not in response.flags or "archived" in response.flags:
             return response
         methods = request.meta.get("playwright_page_methods") or []
         result = getattr(methods[-1], "result", None) if methods else None
-        if request.meta.get("nianbao_raw_file") and isinstance(result, dict):
-            # a file: the bytes the server sent, not the DOM of Chromium's viewer
-            body = base64.b64decode(result["body"])
-            headers = Headers(result["headers"])
-            headers.pop("Content-Encoding", None)
-            cls = responsetypes.from_args(headers=headers, url=result["url"], body=body)
-            return cls(url=result["url"], status=result["status"], headers=headers, body=body,
-                       request=request, flags=response.flags)
-        status = result
-        if isinstance(status, int) and 100 <= status < 600 and status != response.status:
-            request.meta["nianbao_first_status"] = response.status
-            return response.replace(status=status)
-        return response
+        if not isinstance(result, dict) or "body" not in result:
+            why = (result or {}).get("error") if isinstance(result, dict) else "no document response"
+            raise BrowserReadError(f"the server's bytes could not be read ({why})")
+        request.meta[RENDERED] = response.body
+        headers = Headers()
+        for name, value in result["headers"]:
+            headers.appendlist(name, value)
+        body = result["body"]
+        if headers.get("Content-Encoding"):   # Playwright hands over the decoded body
+            headers.pop("Content-Encoding")
+        cls = responsetypes.from_args(headers=headers, url=result["url"], body=body)
+        return cls(url=result["url"], status=result["status"], headers=headers, body=body,
+                   request=request, flags=response.flags)

@@ -38,6 +38,9 @@ class ArchivePipeline:
             spider.count(counts, "errors")
             spider.count(counts, "invalid_captures")
             return item
+        if fields["fetch_mode"] == "rendered":   # derived from the capture just written: not a page of its own
+            spider.count(counts, "captures/rendered")
+            return item
         spider.count(counts, "captures")
         spider.count(counts, f"captures/{fields['kind']}")
         if page:

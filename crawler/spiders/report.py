@@ -26,17 +26,19 @@ from collections import Counter
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
+import lxml.etree
+import lxml.html
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.browser import attachment_meta, page_methods
+from crawler.browser import browser_meta
 from crawler.families import family_for
 from crawler.items import Capture
 from crawler.links import anchors, clean
-from crawler.middlewares import FROM_ARCHIVE, KIND, OWNERS, RECHECK, REVISIT
+from crawler.middlewares import FROM_ARCHIVE, KIND, OWNERS, RECHECK, RENDERED, REVISIT
 from crawler.registry import Column, agencies, columns_of, find_agencies, get_agency
 
 REPORT_WORDS = re.compile(r"年度报告|年报|工作报告")
@@ -52,6 +54,8 @@ SOURCE_LABEL = re.compile(r"(?:发布机构|发文机关|信息来源|来源)\s*
 COLUMN = "nianbao_column"    # meta: the column URL a list page belongs to
 VERIFY = "nianbao_verify"    # meta: the title named no organisation: attribute by the page's publisher
 AGENCY = "nianbao_agency"    # meta: the agency a report (and its attachments) is stored under
+BROWSER = "nianbao_browser"  # meta for make_request: through Chromium (True) or not (False), else by agency
+CHALLENGE = (202, 403, 412)  # what a JS challenge answers a plain client with
 UNATTRIBUTED = None          # the agency of a report no registry agency claims
 
 
@@ -125,13 +129,15 @@ class ReportSpider(scrapy.Spider):
                                     meta={COLUMN: column.url})
 
     def make_request(self, url: str, kind: str, callback, owners, **kwargs) -> scrapy.Request:
+        """A request counting for `owners`. An agency with `browser: true` gets its pages through
+        Chromium; its attachments go plain HTTP first (challenges guard pages, rarely files) and
+        through the browser only when a challenge answers (on_error)."""
         meta = {KIND: kind, OWNERS: tuple(owners), **kwargs.pop("meta", {})}
-        if any(self.agencies[s].browser for s in owners):
-            meta["playwright"] = True
-            if kind == "attachment":
-                meta.update(attachment_meta())
-            else:
-                meta["playwright_page_methods"] = page_methods()
+        browser = meta.pop(BROWSER, None)
+        if browser is None:
+            browser = kind != "attachment" and any(self.agencies[s].browser for s in owners)
+        if browser:
+            meta.update(playwright=True, **browser_meta())
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, **kwargs)
 
     # -- attribution -------------------------------------------------------------------------
@@ -189,7 +195,7 @@ class ReportSpider(scrapy.Spider):
         family = self.families[column_url]
         yield from self.capture_response(response, "list", agency=self.list_agency(column))
         links = 0
-        for title, url in family.list_entries(response):
+        for title, url in self.entries(family, response):
             if not is_report_title(title) or is_column_url(url):
                 continue
             links += 1
@@ -211,8 +217,20 @@ class ReportSpider(scrapy.Spider):
         self.column_pages[column_url][response.url] = links
         for slug in meta[OWNERS]:
             self.listing[slug]["pages"][response.url] = (column_url, links)
-        for url in family.next_pages(response):
+        for url in dict.fromkeys(u for view in self.views(response) for u in family.next_pages(view)):
             yield self.make_request(url, "list", self.parse_list, meta[OWNERS], meta={COLUMN: column_url})
+
+    @staticmethod
+    def views(response) -> list:
+        """The response, and for a browser page also Chromium's rendered DOM of it (links a script wrote)."""
+        rendered = response.meta.get(RENDERED)
+        if not rendered or not isinstance(response, TextResponse):
+            return [response]
+        return [response, response.replace(body=rendered, encoding="utf-8")]
+
+    def entries(self, family, response) -> list[tuple[str, str]]:
+        """(title, url) a list page lists, in the server's bytes and in the rendered DOM, each once."""
+        return list(dict.fromkeys(e for view in self.views(response) for e in family.list_entries(view)))
 
     def list_agency(self, column: Column) -> str | None:
         """The agency a list capture is stored under: none for a shared column."""
@@ -234,7 +252,7 @@ class ReportSpider(scrapy.Spider):
         yield from self.capture_response(response, "report", agency=agency)
         if meta.get(RECHECK):
             return
-        for _, url in anchors(response):
+        for url in dict.fromkeys(u for view in self.views(response) for _, u in anchors(view)):
             if ATTACHMENT.search(url):
                 yield self.make_request(url, "attachment", self.parse_attachment, meta[OWNERS],
                                         meta={AGENCY: agency})
@@ -297,6 +315,13 @@ class ReportSpider(scrapy.Spider):
         else:
             item["body"] = response.body
         yield item
+        rendered = request.meta.get(RENDERED)
+        if rendered and kind in ("list", "report") and holds_more(rendered, response.body):
+            derived = self._capture(request, kind, agency, status=item["status"], final_url=response.url,
+                                    headers=headers, error=None, fetch_mode="rendered")
+            derived.update(encoding="utf-8", body=rendered)
+            self.count(request.meta, "rendered_kept")
+            yield derived
 
     def on_error(self, failure):
         """Errback: a failed fetch (HTTP error after retries, timeout, DNS, reset, truncated
@@ -318,6 +343,12 @@ class ReportSpider(scrapy.Spider):
             error = f"HTTP {status}"
         else:
             error = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500]
+        if (kind == "attachment" and status in CHALLENGE and not meta.get("playwright")
+                and any(self.agencies[s].browser for s in meta.get(OWNERS) or ())):
+            self.count(meta, "attachments_via_browser")   # challenged: the browser passes it
+            yield self.make_request(request.url, kind, self.parse_attachment, meta[OWNERS], dont_filter=True,
+                                    meta={AGENCY: meta.get(AGENCY), BROWSER: True})
+            return
         if meta.get(RECHECK):
             self.rechecks[meta[RECHECK]] = (f"removed (HTTP {status})" if status in (404, 410)
                                             else f"not answered ({error})")
@@ -338,6 +369,24 @@ class ReportSpider(scrapy.Spider):
             headers=_headers_dict(headers), fetch_mode=fetch_mode, kind=kind, error=error,
             content_type=content_type.decode("latin-1") if content_type else None,
             referer=referer.decode("latin-1") if referer else None)
+
+
+def visible_text_length(html: bytes) -> int:
+    """Characters of text a reader sees in an HTML document (scripts and styles left out)."""
+    try:
+        root = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return 0
+    for el in root.iter("script", "style", "noscript"):
+        el.text = None
+    return len(re.sub(r"\s+", "", root.text_content()))
+
+
+def holds_more(rendered: bytes, served: bytes) -> bool:
+    """Chromium's DOM is worth keeping beside the server's bytes when scripts added text a reader
+    sees (content built by JavaScript): 10% and 200 characters more than the served page."""
+    more, base = visible_text_length(rendered), visible_text_length(served)
+    return more - base >= max(200, base // 10)
 
 
 def first_url(request) -> str:
