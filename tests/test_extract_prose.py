@@ -195,3 +195,18 @@ def test_a_figure_on_its_own_line_is_joined_back():
     text = ("二、主动公开政府信息情况\n本区到年底累计主动公开政府信息\n5928\n条,全文电子化率达\n90.3%\n"
             ",其中,本年度新增主动公开政府信息\n2110\n条。")
     assert figs(text, 2009)["proactive_total"] == 2110
+
+
+@pytest.mark.parametrize("text,year,expected", [
+    ("2025年,全市共受理政府信息公开申请3259件,答复3278件(含上年度结转申请77件,另有58件顺延到下年度答复)。", 2025,
+     {"applications_new": 3259, "applications_carried_over": 77, "carried_forward": 58}),
+    ("2025 年某某街道共受理政府信息公开申请 19 件,其中 11 件均按规定程序办结,8 件申请人主动撤销。", 2025,
+     {"applications_new": 19}),
+    ("2025年受理信息公开申请10件,办理上年度结转申请1件。答复11件,均在法定期限内答复。", 2025,
+     {"applications_new": 10, "applications_carried_over": 1}),
+    ("本年度共新收政府信息公开申请170件,上年结转15件。", 2025, {"applications_new": 170, "applications_carried_over": 15}),
+    ("本年度新收政府信息公开申请 120 件,较上年增长 15%。", 2023, {"applications_new": 120}),
+    ("全年发生行政诉讼案件7件。", 2025, {"litigation_total": 7}),
+])
+def test_headline_sentences_of_template_era_reports(text, year, expected):
+    assert {k: f.value for k, f in prose_figures(text, year).items()} == expected

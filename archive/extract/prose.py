@@ -121,7 +121,7 @@ RULES: list[Rule] = [
     # applications received
     _r("applications_new", rf"{_NEG}(?:收到|受理|接到|发生)[^,;。\d]{{0,12}}?{_APPLY}", zero=True),
     _r("applications_new", rf"(?:没有|无|未发生)(?:发生)?{_APPLY}(?:信息)?的?(?:情况|事项|件)", zero=True),
-    _r("applications_new", rf"(?:受理|收到|接到|接收|办理)[^,;。\d]{{0,20}}?{_APPLY}[^,;。\d]{{0,12}}?"
+    _r("applications_new", rf"(?:受理|收到|接到|接收|新收|办理)[^,;。\d]{{0,20}}?{_APPLY}[^,;。\d]{{0,12}}?"
                            rf"(?:共|总计|合计)?计?{NUM}{COUNT_UNIT}", veto=_NOT_APPLICATIONS),
     _r("applications_new", rf"(?:受理|收到|接到|接收)了?(?:各类)?{NUM}\s*(?P<unit>件|份|条|个)[^,;。\d]{{0,4}}?"
                            rf"{_APPLY}", veto=_NOT_APPLICATIONS),
