@@ -6,13 +6,15 @@ Used by scheduler.py for the nightly job and for manual runs. What lives here:
   database that is unreadable or not SQLite, Chromium missing for a browser agency;
 - `ArchiveLock`: an exclusive `fcntl.flock` on `<db>.lock` holding the owner's pid, so two runs never
   write one archive at once ("archive.db is in use by another run (pid N)");
-- `Runner`: runs `python -m crawler.run` and `python -m archive.extract.run` as child processes (Scrapy's
+- `Runner`: runs `python -m crawler.run`, `python -m archive.extract.run` (and, nightly,
+  `python -m archive.verify --sample N`) as child processes (Scrapy's
   reactor cannot restart, and a crashing crawl must not take the scheduler down), forwards a stop
   request as SIGINT (Scrapy's graceful stop), waits for it (bounded), and records in `runs` what the
   children could not: a child that crashed or was killed (kind "failed"), rows it left "running".
 """
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import os
 import shlex
@@ -114,8 +116,12 @@ class ArchiveLock:
     """Exclusive lock on `<db>.lock` (fcntl.flock), the holder's pid written inside.
 
     Protocol, for anything else that writes the archive: open `<db>.lock`, flock(LOCK_EX | LOCK_NB),
-    write your pid. The lock fd is handed to the child processes, so the lock stays held while a
-    crawl child lives even if its parent is killed.
+    write your pid. The kernel releases a flock when the last fd of it closes, so a killed holder
+    never blocks the next run by itself. The lock fd is handed to the child processes (the lock
+    stays held while a child writes); the children die with the process that started them
+    (`die_with_parent`), so a SIGKILL of the scheduler in any form (it alone, its process group,
+    the tree) leaves no child holding it. The children's pids are written on the following lines
+    (`holding`), so a refusal names who holds the lock, and says when its starter is gone.
     """
 
     def __init__(self, db_path: str | os.PathLike):
@@ -128,13 +134,25 @@ class ArchiveLock:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            pids = os.pread(fd, 256, 0).decode(errors="replace").split()
             os.close(fd)
+            holder = pids[0] if pids else "?"
+            if pids and not _pid_alive(pids[0]):
+                alive = [p for p in pids[1:] if _pid_alive(p)]
+                holder += (f", gone; its child pid {', '.join(alive)} still holds the lock" if alive
+                           else ", gone")
             raise BatchError(f"{self.db_path.name} is in use by another run (pid {holder})") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self.fd = fd
         return self
+
+    def holding(self, child_pid: int | None) -> None:
+        """Write the child now holding the lock with us (None: no child) after our pid."""
+        if self.fd is not None:
+            text = f"{os.getpid()}\n" + (f"{child_pid}\n" if child_pid else "")
+            os.ftruncate(self.fd, 0)
+            os.pwrite(self.fd, text.encode(), 0)
 
     def release(self) -> None:
         if self.fd is not None:
@@ -148,7 +166,42 @@ class ArchiveLock:
         self.release()
 
 
+def _pid_alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 # ---------------------------------------------------------------- child processes and bookkeeping
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int, block_stop: bool = False):
+    """A preexec_fn: the child gets SIGKILL when the thread that started it ends (Linux
+    PR_SET_PDEATHSIG: the starting thread, here the one waiting for the child, so in effect when
+    the scheduler process dies however it dies). Why it is needed: the children run in their own
+    process group (a terminal's Ctrl-C must reach them only through the scheduler), so a kill of
+    the scheduler's group, or of the scheduler alone, left the crawl child alive and holding the
+    inherited lock fd, and the next run was refused. If the parent died before the prctl, the child
+    exits at once.
+
+    `block_stop`: the child starts with SIGINT/SIGTERM blocked, and unblocks them once its handler
+    is installed (archive/verify.py), so a stop during its start-up is handled, not a crash."""
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def preexec() -> None:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if block_stop:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        if os.getppid() != parent_pid:
+            os._exit(1)
+    return preexec
+
 
 def record_run(db_path, *, kind: str, status: str, failure: str, batch: str | None = None,
                agency: str | None = None, started_at: str | None = None,
@@ -215,6 +268,7 @@ class Outcome:
     agencies: list[str] = field(default_factory=list)
     crawl_rc: int | None = None
     extract_rc: int | None = None
+    verify_rc: int | None = None
     failures: list[str] = field(default_factory=list)
     stopped: bool = False
     first_run_id: int = 0  # runs rows with a larger id were written during this batch
@@ -252,13 +306,16 @@ class Runner:
             env.pop("no_proxy", None), env.pop("NO_PROXY", None)
         return env
 
-    def _run_child(self, argv: list[str], batch: str, lock: ArchiveLock | None) -> tuple[int, int]:
+    def _run_child(self, argv: list[str], batch: str, lock: ArchiveLock | None,
+                   block_stop: bool = False) -> tuple[int, int]:
         """Run one child to its end (or stop it, bounded); returns (exit code, pid)."""
         pass_fds = (lock.fd,) if lock and lock.fd is not None else ()
         # Own process group: a terminal's Ctrl-C reaches the child only through stop(), once.
         proc = subprocess.Popen(argv, cwd=ROOT, env=self._env(batch), pass_fds=pass_fds,
-                                process_group=0)
+                                process_group=0, preexec_fn=die_with_parent(os.getpid(), block_stop))
         self._child = proc
+        if lock:
+            lock.holding(proc.pid)
         if self.stopping.is_set():
             proc.send_signal(signal.SIGINT)
         deadline = None
@@ -283,12 +340,14 @@ class Runner:
                     os.killpg(proc.pid, signal.SIGKILL)  # the browser it started too
                     escalated = 2
         self._child = None
+        if lock:
+            lock.holding(None)
         return rc, proc.pid
 
-    def _step(self, name: str, argv: list[str], outcome: Outcome, lock) -> int:
+    def _step(self, name: str, argv: list[str], outcome: Outcome, lock, block_stop: bool = False) -> int:
         """Run one child; record its failure, and close any run it left 'running' (whatever its exit)."""
         started, watermark = utcnow(), last_run_id(self.db_path)
-        rc, pid = self._run_child(argv, outcome.batch, lock)
+        rc, pid = self._run_child(argv, outcome.batch, lock, block_stop)
         why = f"{name} process {_describe_exit(rc)}"
         if self.stopping.is_set():
             why += " (scheduler shutting down)"
@@ -325,10 +384,19 @@ class Runner:
         outcome.extract_rc = self._step("extract", argv, outcome, lock)
         return outcome.extract_rc
 
+    def verify(self, outcome: Outcome, *, sample: int | None = None, lock: ArchiveLock | None = None) -> int:
+        """`python -m archive.verify`: integrity_check and the bodies' hashes (a rolling sample of N)."""
+        argv = _command("NIANBAO_VERIFY_CMD", "archive.verify") + ["--db", self.db_path]
+        argv += ["--sample", str(sample)] if sample is not None else []
+        block = "NIANBAO_VERIFY_CMD" not in os.environ  # ours unblocks them once its handler is set
+        outcome.verify_rc = self._step("verify", argv, outcome, lock, block_stop=block)
+        return outcome.verify_rc
+
     def batch(self, agencies: list[str] | None, batch: str, *, refresh: bool = False,
               polite: bool = True, log_level: str | None = None,
-              lock: ArchiveLock | None = None) -> Outcome:
-        """Crawl (all agencies, or those named), then extract: in that order, always, under the lock.
+              lock: ArchiveLock | None = None, verify_sample: int | None = None) -> Outcome:
+        """Crawl (all agencies, or those named), then extract: in that order, always, under the lock;
+        then, with `verify_sample` (the nightly job), verify a rolling sample of that many bodies.
 
         The extract pass runs even after a crawl that failed part-way (what was archived is complete
         per capture); it is skipped only when a stop was requested. Takes the archive lock unless
@@ -337,7 +405,7 @@ class Runner:
         if lock is None:
             with ArchiveLock(self.db_path) as lock:
                 return self.batch(agencies, batch, refresh=refresh, polite=polite,
-                                  log_level=log_level, lock=lock)
+                                  log_level=log_level, lock=lock, verify_sample=verify_sample)
         outcome = Outcome(batch=batch, agencies=list(agencies or []),
                           first_run_id=last_run_id(self.db_path))
         self.echo(f"crawl: {', '.join(agencies) if agencies else 'all agencies'} (batch {batch})")
@@ -347,5 +415,8 @@ class Runner:
             return outcome
         self.echo("extract: extracting new captures")
         self.extract(outcome, lock=lock)
+        if verify_sample and not self.stopping.is_set():
+            self.echo(f"verify: integrity_check and {verify_sample} bodies' sha256")
+            self.verify(outcome, sample=verify_sample, lock=lock)
         outcome.stopped = self.stopping.is_set()
         return outcome

@@ -5,6 +5,7 @@
     python scheduler.py run [AGENCY ...] [--db PATH] [--replica]     crawl now, then extract, then a summary
     python scheduler.py extract [--all] [--db PATH]                  the extractor pass only
     python scheduler.py status [--db PATH] [--json]                  per agency: runs, reports by year, gaps
+    python scheduler.py verify [--db PATH] [--sample N]              integrity_check + every body's sha256
     python scheduler.py warc export|import ...                       WARC out (with a CDXJ index) and in
 
 The nightly job (APScheduler 3, BlockingScheduler, Asia/Shanghai) crawls every agency in one child
@@ -182,7 +183,8 @@ def cmd_scheduler(args) -> int:
         registry = load_registry()
         check_db(args.db)
         check_chromium(list(registry), registry)
-        outcome = runner.batch(None, batch_id("nightly"), polite=args.polite, log_level=args.log_level)
+        outcome = runner.batch(None, batch_id("nightly"), polite=args.polite, log_level=args.log_level,
+                               verify_sample=args.verify_sample or None)
         say("nightly run finished" if outcome.ok else f"nightly run: {'; '.join(outcome.failures) or 'stopped'}")
         print(batch_summary(args.db, outcome.first_run_id), flush=True)
 
@@ -268,6 +270,18 @@ def cmd_extract(args) -> int:
     return 0 if outcome.ok else 1
 
 
+def cmd_verify(args) -> int:
+    """integrity_check and every body's sha256 (or a rolling sample), under the lock; a runs row of kind verify."""
+    check_db(args.db)
+    with ArchiveLock(args.db) as lock:
+        from batch import Outcome, last_run_id
+        runner = Runner(args.db, stop_timeout=args.stop_timeout, echo=say)
+        install_stop(runner)
+        outcome = Outcome(batch=batch_id("verify"), first_run_id=last_run_id(args.db))
+        rc = runner.verify(outcome, sample=args.sample, lock=lock)
+    return 0 if rc == 0 and not outcome.stopped else 1
+
+
 def cmd_status(args) -> int:
     check_db(args.db, create=False)
     registry = load_registry()
@@ -342,7 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scheduler.py", description=__doc__.split("\n\n")[0],
         epilog="Without a command: run the scheduler in the foreground until SIGTERM/SIGINT. "
-               "Commands: run, extract, status, warc (each has --help).")
+               "Commands: run, extract, status, verify, warc (each has --help).")
     parser.add_argument("--db", default=env("NIANBAO_DB", "archive.db"),
                         help="the archive (default: $NIANBAO_DB or archive.db)")
     net = argparse.ArgumentParser(add_help=False)
@@ -358,6 +372,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "(default $NIANBAO_OFF_SEASON_DAY or mon)")
     parser.add_argument("--misfire-grace-time", type=int, default=6 * 3600, metavar="S",
                         help="a run missed by less than this still runs, once (default 21600 = 6 h)")
+    parser.add_argument("--verify-sample", type=int, default=int(env("NIANBAO_VERIFY_SAMPLE", "1000")), metavar="N",
+                        help="after each nightly extract, verify N bodies' sha256 (a rolling sample) and "
+                             "integrity_check; 0 = never (default $NIANBAO_VERIFY_SAMPLE or 1000)")
     parser.add_argument("--first-run-in", type=float, metavar="S", help=argparse.SUPPRESS)  # testing
 
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -375,6 +392,12 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Per agency: last crawl and its status, last success, reports archived "
                                     "by year, years missing since the first report. Read-only.")
     st.add_argument("--json", action="store_true", help="machine-readable output")
+    ver = sub.add_parser("verify", parents=[common], help="integrity_check and every body's sha256",
+                         description="Run PRAGMA integrity_check and check every body against its sha256 "
+                                     "(or a rolling sample), printing each mismatch; exit 1 on any. Records "
+                                     "a runs row of kind verify.")
+    ver.add_argument("--sample", type=int, metavar="N",
+                     help="only N bodies, continuing where the last verify stopped (wrapping round)")
     warc = sub.add_parser("warc", help="export the archive as WARC, or import another crawler's WARC",
                           description="WARC/1.1 out and in (docs/warc.md).")
     wsub = warc.add_subparsers(dest="warc_command", metavar="export|import", required=True)
@@ -400,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.polite is None:
         args.polite = not args.replica
     commands = {None: cmd_scheduler, "run": cmd_run, "extract": cmd_extract, "status": cmd_status,
-                "warc": cmd_warc}
+                "warc": cmd_warc, "verify": cmd_verify}
     try:
         return commands[args.command](args)
     except sqlite3.DatabaseError as e:  # a database that went bad after the checks

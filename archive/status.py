@@ -2,7 +2,8 @@
 
 `agency_status` / `format_status` (`python scheduler.py status`): per agency, the last crawl, its
 status, the last success, the reports archived by year and the years missing (from the agency's
-first report year to last year), and the archived reports the agency's column no longer lists.
+first report year to last year), and the archived reports the agency's column no longer lists;
+runs that ended but could not be recorded (archive.store.RunNotes, e.g. on a full disk).
 `batch_summary`: the per-agency table printed after a run.
 """
 from __future__ import annotations
@@ -11,6 +12,8 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
+
+from archive.store import RunNotes, db_file
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -49,6 +52,7 @@ def agency_status(db: sqlite_utils.Database, agencies: list[str], *, last_year: 
             unlisted = [{"year": y, "url": u} for y, u in db.execute(
                 "SELECT year, url FROM report_listing WHERE agency = ? AND listed = 0 ORDER BY year",
                 [agency]).fetchall()]
+        unrecorded = [n for n in RunNotes(db_file(db)).read() if n.get("agency") == agency]
         out.append({
             "agency": agency,
             "last_run": last[0] if last else None,
@@ -60,6 +64,7 @@ def agency_status(db: sqlite_utils.Database, agencies: list[str], *, last_year: 
             "reports": sum(by_year.values()),
             "missing_years": missing,
             "no_longer_listed": unlisted,
+            "unrecorded": unrecorded,
         })
     return out
 
@@ -107,6 +112,10 @@ def format_status(rows: list[dict], names: dict[str, str] | None = None) -> str:
         if multi:
             lines.append("  several a year: " + ", ".join(f"{y}: {n}" for y, n in multi.items()))
         lines.append(f"  missing years: {year_ranges(r['missing_years'])}")
+        for note in r.get("unrecorded", []):
+            lines.append(f"  NOT RECORDED:  run {note.get('run_id')} ended {local_time(note.get('at'))} "
+                         f"{(note.get('fields') or {}).get('status', 'failing')}, but its row could not be "
+                         f"written ({note.get('error')}); the next run records it")
         for gone in r.get("no_longer_listed", []):
             lines.append(f"  no longer listed on the site: {gone['year']} ({gone['url']}), kept in the archive")
     return "\n".join(lines)
@@ -139,6 +148,9 @@ def batch_summary(db_path, first_run_id: int) -> str:
                     notes.append(f"  {agency}: {failure}")
             elif kind == "extract":
                 notes.append(f"extract: {status}, {found or 0} reports, {errors or 0} errors"
+                             + (f" ({failure})" if failure else ""))
+            elif kind == "verify":
+                notes.append(f"verify: {status}, {pages or 0} bodies checked, {errors or 0} errors"
                              + (f" ({failure})" if failure else ""))
             else:
                 notes.append(f"{kind}: {failure}")

@@ -9,11 +9,17 @@ is written.
     run_id = store.start_run("crawl", "hunan_zjt", batch="nightly-1")
     cid, page = store.add_capture({...capture fields...}, body=b"...")   # page: new/changed/unchanged
     store.finish_run(run_id, status="ok", ...)
+
+When even recording a run fails (a full disk, an I/O error), the writer leaves a note in
+`<db>.unrecorded` (RunNotes: a file reserved beside the archive before the run, overwritten in
+place, so writing it needs no new space); the next run's start_run writes the note into its row,
+`scheduler.py status` shows it meanwhile.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -28,6 +34,7 @@ FETCH_MODES = ("http", "browser", "rendered")   # rendered: Chromium's DOM of a 
 CAPTURE_FIELDS = ("run_id", "agency", "url", "final_url", "method", "status", "fetched_at",
                   "headers", "content_type", "encoding", "fetch_mode", "kind", "body_sha256",
                   "size", "revisit_of", "referer", "error")
+logger = logging.getLogger(__name__)
 RUN_FIELDS = ("batch", "kind", "agency", "started_at", "finished_at", "finish_reason", "status",
               "requests", "responses", "pages_new", "pages_changed", "pages_unchanged",
               "reports_found", "errors", "failure", "stats", "pid")
@@ -80,19 +87,10 @@ class Archive:
 
     def start_run(self, kind: str, agency: str | None, batch: str | None = None,
                   pid: int | None = None) -> int:
-        """Insert a running run row and return its id. Runs of this agency left 'running' by a
-        process that no longer exists are closed first as failing (interrupted)."""
-        with transaction(self.db):
-            running = list(self.runs.rows_where("status = 'running' AND kind = ? AND agency IS ?",
-                                                [kind, agency], select="id, pid"))
-            for run in running:
-                if run["pid"] and run["pid"] != os.getpid() and _alive(run["pid"]):
-                    continue
-                self.runs.update(run["id"], {
-                    "status": "failing", "finish_reason": "interrupted", "finished_at": utcnow(),
-                    "failure": "run interrupted: its process ended without closing it"})
-            return self.runs.insert({"batch": batch, "kind": kind, "agency": agency, "started_at": utcnow(),
-                                     "status": "running", "pid": pid or os.getpid()}).last_pk
+        """Insert a running run row and return its id. Notes of runs that could not be recorded
+        (RunNotes) are written into their rows first; then runs of this kind and agency left
+        'running' by a process that no longer exists are closed as failing (interrupted)."""
+        return open_run(self.db, kind, agency, batch, pid)
 
     def finish_run(self, run_id: int, **fields) -> None:
         bad = set(fields) - set(RUN_FIELDS)
@@ -235,6 +233,131 @@ class Archive:
                  "revisit_of points at a capture with another body")
         elif body is None and row["body_sha256"] is not None:
             need(False, "capture names a body it does not carry")
+
+
+def open_run(db: sqlite_utils.Database, kind: str, agency: str | None, batch: str | None = None,
+             pid: int | None = None) -> int:
+    """Archive.start_run on any sqlite-utils database (the extract pass and verify use it too)."""
+    notes = RunNotes(db_file(db))
+    pending = notes.read()
+    with transaction(db):
+        for note in pending:
+            apply_note(db, note)
+        running = list(db["runs"].rows_where("status = 'running' AND kind = ? AND agency IS ?",
+                                             [kind, agency], select="id, pid"))
+        for run in running:
+            if run["pid"] and run["pid"] != os.getpid() and _alive(run["pid"]):
+                continue
+            db["runs"].update(run["id"], {
+                "status": "failing", "finish_reason": "interrupted", "finished_at": utcnow(),
+                "failure": "run interrupted: its process ended without closing it"})
+        run_id = db["runs"].insert({"batch": batch, "kind": kind, "agency": agency, "started_at": utcnow(),
+                                    "status": "running", "pid": pid or os.getpid()}).last_pk
+    if pending:
+        notes.clear()
+    notes.reserve()
+    return run_id
+
+
+def apply_note(db: sqlite_utils.Database, note: dict) -> None:
+    """Write a RunNotes entry into its run row: the fields it could not write, status failing,
+    the failure saying so."""
+    fields = {k: v for k, v in (note.get("fields") or {}).items() if k in RUN_FIELDS}
+    said = f"the run could not be recorded when it ended ({note.get('error')}); recorded by the next run"
+    fields["failure"] = "; ".join(filter(None, [said, fields.get("failure")]))
+    fields["status"] = "failing"
+    fields.setdefault("finished_at", note.get("at") or utcnow())
+    fields.setdefault("finish_reason", "unrecorded")
+    if note.get("run_id") is not None and db.execute("SELECT 1 FROM runs WHERE id = ?",
+                                                      [note["run_id"]]).fetchone():
+        db["runs"].update(note["run_id"], fields)
+    else:  # the row itself was never written
+        db["runs"].insert({"kind": note.get("kind") or "crawl", "agency": note.get("agency"),
+                           "started_at": fields["finished_at"], **fields})
+
+
+def db_file(db: sqlite_utils.Database) -> str:
+    """The file of a database connection ('' for an in-memory one)."""
+    row = db.execute("PRAGMA database_list").fetchone()
+    return row[2] if row else ""
+
+
+class RunNotes:
+    """`<db>.unrecorded`: what a run could not write into the archive (its row's fields, the error),
+    as JSON lines, for the next run to record. The file is reserved (SIZE bytes of zeros, written,
+    so the blocks are allocated) beside the archive when a run starts, and notes overwrite it in
+    place: a note can be left on a disk too full for SQLite. Outside SQLite on purpose: the archive
+    is what failed."""
+
+    SIZE = 64 * 1024
+
+    def __init__(self, db_path: str | os.PathLike):
+        self.path = f"{db_path}.unrecorded" if str(db_path) else ""
+
+    def reserve(self) -> None:
+        if not self.path:
+            return
+        try:
+            if os.path.getsize(self.path) >= self.SIZE:
+                return
+        except OSError:
+            pass
+        try:
+            used = self._used()
+            with open(self.path, "r+b" if os.path.exists(self.path) else "wb") as f:
+                f.seek(len(used))
+                f.write(b"\0" * (self.SIZE - len(used)))
+        except OSError as e:
+            logger.warning("cannot reserve %s: %s", self.path, e)
+
+    def _used(self) -> bytes:
+        try:
+            with open(self.path, "rb") as f:
+                return f.read(self.SIZE).split(b"\0", 1)[0]
+        except OSError:
+            return b""
+
+    def read(self) -> list[dict]:
+        if not self.path:
+            return []
+        out = []
+        for line in self._used().decode("utf-8", "replace").splitlines():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                out.append({"error": f"unreadable note: {line[:200]}"})
+        return out
+
+    def add(self, note: dict) -> bool:
+        """Append a note in place; False (and an error logged) when even this fails."""
+        line = json.dumps(note | {"at": note.get("at") or utcnow()}, ensure_ascii=False, default=str)
+        data = self._used() + line.encode() + b"\n"
+        if len(data) > self.SIZE:  # keep the last notes that fit
+            data = data[-self.SIZE:].split(b"\n", 1)[-1]
+        data = data.ljust(len(data) + max(0, len(self._used()) - len(data)), b"\0")
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o644)
+            try:
+                os.pwrite(fd, data, 0)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            return True
+        except OSError as e:
+            logger.error("cannot write the note %s to %s: %s", line, self.path, e)
+            return False
+
+    def clear(self) -> None:
+        used = len(self._used())
+        if used:
+            try:
+                fd = os.open(self.path, os.O_WRONLY)
+                try:
+                    os.pwrite(fd, b"\0" * used, 0)
+                finally:
+                    os.close(fd)
+            except OSError as e:
+                logger.warning("cannot clear %s: %s", self.path, e)
 
 
 def _validators(headers: dict) -> dict[str, str]:

@@ -4,7 +4,8 @@ filled on spider_closed from that agency's counts (ReportSpider.tally) and what 
 Status: `failing` when the run finished for another reason than "finished", when it found no
 report at all, or when a fetch failed in a way that lost a page the site still has: any lost list
 page (it may hide reports), any report page or attachment lost to a 5xx after retries, timeout,
-reset, truncation, oversize or redirect loop. Otherwise `ok`. Dead links (404/410 on a listed
+reset, truncation, oversize or redirect loop, or when a capture could not be written to the
+archive (the pipeline's write_errors / invalid_captures, with the first messages). Otherwise `ok`. Dead links (404/410 on a listed
 report or attachment) and soft 404s are errors of the site, not of the crawl: they are counted
 (errors, stats) and named in `failure`, but do not fail the run on their own. `failure` says
 why in words.
@@ -26,12 +27,15 @@ import json
 import logging
 import os
 import sqlite3
+from collections import Counter
 from urllib.parse import urlsplit
 
 from scrapy import signals
 
+from archive.store import RunNotes
 from crawler.archive_link import archive_for, close_archive
 from crawler.middlewares import OWNERS
+from crawler.pipelines import write_errors
 from crawler.registry import agencies
 
 logger = logging.getLogger(__name__)
@@ -84,42 +88,60 @@ class RunRecorder:
         self.close_run(reason)
 
     def close_run(self, reason: str, note: str | None = None) -> None:
-        """Fill every run row of the crawl from its agency's counts and listing."""
+        """Fill every run row of the crawl from its agency's counts and listing. A row that cannot
+        be written (disk full, I/O error) is left as a note beside the archive (RunNotes) for the
+        next run to record, and said on stdout; the other rows are still written."""
         self.closed = True
         spider = self.crawler.spider
         archive = archive_for(self.crawler)
         crawl_stats = {k: v for k, v in self.crawler.stats.get_stats().items() if not k.startswith("nianbao/")}
+        messages = write_errors(self.crawler)
         try:
             for slug, run_id in self.run_ids.items():
-                fields = self._fields(spider, slug, reason, note)
+                fields = self._fields(spider, slug, reason, note, messages.get(slug))
                 fields["stats"] = json.dumps(crawl_stats | {f"nianbao/{k}": v for k, v in spider.tally[slug].items()},
                                              default=str, ensure_ascii=False, sort_keys=True)
                 previous = spider.previous.get(slug, {}).get("run")
                 keep_from = run_id if fields["status"] == "ok" else previous
-                archive.add_listing(run_id, slug, spider.listing[slug], keep_from=keep_from)
-                archive.finish_run(run_id, **fields)
                 line = (f"[{slug}] run {run_id} {fields['status']}: {fields['requests']} requests, "
                         f"{fields['pages_new']} new, {fields['pages_changed']} changed, "
                         f"{fields['pages_unchanged']} unchanged, {fields['reports_found']} reports found, "
                         f"{fields['errors']} errors" + (f" ({fields['failure']})" if fields["failure"] else ""))
+                try:
+                    archive.add_listing(run_id, slug, spider.listing[slug], keep_from=keep_from)
+                    archive.finish_run(run_id, **fields)
+                except Exception as e:  # noqa: BLE001 - the row could not be written: say so, keep a note
+                    error = f"{type(e).__name__}: {e}"
+                    fields["status"] = "failing"
+                    left = RunNotes(archive.path).add({"run_id": run_id, "kind": "crawl", "agency": slug,
+                                                      "error": error, "fields": fields | {"stats": None}})
+                    line = (f"[{slug}] run {run_id} NOT RECORDED ({error}); "
+                            + ("noted for the next run" if left else "the note failed too") + f": {line}")
+                    logger.error(line)
+                    print(line, flush=True)
+                    continue
                 logger.info(line)
                 print(line, flush=True)
         finally:
             close_archive(self.crawler)
 
     @staticmethod
-    def _fields(spider, slug: str, reason: str, note: str | None) -> dict:
+    def _fields(spider, slug: str, reason: str, note: str | None, not_written=None) -> dict:
         t = spider.tally[slug]
         errors, reports, dead = t["errors"], t["reports_found"], t["errors/dead_links"]
+        unwritten = t["write_errors"] + t["invalid_captures"]
         why = [note] if note else []
         if reason != "finished":
             why.append(f"finish reason {reason}")
+        if unwritten:
+            first = ", ".join(f"{n}× {m}" for m, n in (not_written or Counter()).most_common(2))
+            why.append(f"{unwritten} capture(s) not written to the archive" + (f" ({first})" if first else ""))
         if reports == 0:
             why.append("no report found in the column")
-        if errors - dead:
+        if errors - dead - unwritten:
             by_kind = ", ".join(f"{t[f'errors/{k}']} {k}" for k in ("list", "report", "attachment")
                                 if t[f"errors/{k}"])
-            why.append(f"{errors - dead} failed fetch(es)" + (f" ({by_kind})" if by_kind else ""))
+            why.append(f"{errors - dead - unwritten} failed fetch(es)" + (f" ({by_kind})" if by_kind else ""))
         broken, explained = breakage(spider, slug)
         why += broken
         status = "failing" if why else "ok"
@@ -182,7 +204,7 @@ def close_unfinished_runs(crawlers, note: str) -> list[int]:
         starting = engine is not None and not engine.running and engine.spider is not None
         try:
             recorder.close_run("shutdown", note + (" (it was still starting)" if starting else ""))
-        except sqlite3.Error as e:  # say so and close the others; the next run of it closes it
+        except sqlite3.Error as e:  # say so and close the others; the next run of it closes it (close_run notes its own write failures)
             logger.error("could not close runs %s: %s", list(recorder.run_ids.values()), e)
             continue
         closed.extend(recorder.run_ids.values())

@@ -105,7 +105,7 @@ def test_run_missed_within_grace_runs_once(tmp_path):
         rc, out = stop(proc)
     assert rc == 0, out
     rows = runs(db)
-    assert [r["kind"] for r in rows] == ["crawl", "crawl", "extract"]
+    assert [r["kind"] for r in rows] == ["crawl", "crawl", "extract", "verify"]  # verify: a rolling sample
     assert not [r for r in rows if r["kind"] == "missed"]
 
 
