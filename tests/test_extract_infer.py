@@ -243,3 +243,18 @@ def test_the_pass_records_inferred_figures_and_needs_review(tmp_path):
     assert conn.execute("SELECT applications_new, needs_review FROM report_summary WHERE year = 2019"
                         ).fetchone() == (3, None)
     conn.close()
+
+
+def test_ocr_figures_of_a_failing_identity_are_withheld():
+    """An OCR'd row whose total disagrees with its cells (a 9 read as 3): which digit is wrong cannot
+    be told, so the row's OCR'd figures are withheld; the same row read from text is the report's."""
+    from archive.extract.grid import rows_grid
+    head = ["申请人情况", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+    rows = [head, ["一、本年新收政府信息公开申请数量", "9", "0", "0", "0", "0", "0", "3"],
+            ["二、上年结转政府信息公开申请数量", "1", "0", "0", "0", "0", "0", "1"]]
+    res = tables.stats_from_grids([rows_grid(rows, "ocr p3 block[0]")])
+    assert val(res, "new") is None and val(res, "new", "natural_person") is None
+    assert val(res, "carried_over") == 1
+    assert res.needs_review and "OCR'd figures fail t3.columns.new" in res.needs_review
+    res = tables.stats_from_grids([rows_grid(rows, "pdf p3 table[0]")])
+    assert val(res, "new") == 3 and val(res, "new", "natural_person") == 9

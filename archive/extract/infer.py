@@ -133,3 +133,32 @@ def infer_blanks(stats: list[Stat], blanks: list[Stat], template: int | None
         warnings.append(f"{len(open_)} blank cells of tables 三/四 not forced by the tables' "
                         f"arithmetic, left empty (e.g. {some})")
     return inferred, warnings
+
+
+def withhold_failing_ocr(stats: list[Stat], template: int | None) -> tuple[list[Stat], list[str]]:
+    """OCR misreads digits (0/8, 3/9): an identity of tables 三/四 whose cells are all read and fail
+    cannot say which one is wrong, so every OCR'd figure of it is withheld (source `ocr ...`), with
+    a warning naming the identity. Figures read from text or tags are the report's and stay."""
+    known: dict[Key, float] = {}
+    ocr: set[Key] = set()
+    for s in stats:
+        if s.table in ("3", "4") and s.value is not None:
+            key = (s.table, s.row, s.col)
+            known.setdefault(key, s.value)
+            if s.source.startswith("ocr"):
+                ocr.add(key)
+    if not ocr:
+        return stats, []
+    drop: set[Key] = set()
+    failed = []
+    for name, _says, left, right in _identities(known, {}, template):
+        keys = [*left, *right]
+        if all(k in known for k in keys) and any(k in ocr for k in keys) \
+                and abs(sum(known[k] for k in left) - sum(known[k] for k in right)) > _EPS:
+            drop.update(k for k in keys if k in ocr)
+            failed.append(name)
+    if not drop:
+        return stats, []
+    kept = [s for s in stats if (s.table, s.row, s.col) not in drop]
+    return kept, [f"OCR'd figures fail {', '.join(failed)}: their {len(drop)} OCR'd figures withheld "
+                  f"(a misread digit cannot be placed)"]
