@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 import hashlib
 import io
@@ -61,9 +62,21 @@ def warcio_check(path) -> str:
     return proc.stdout
 
 
-def run_cli(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "scheduler.py", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+def run_cli(*args, child: bool = False) -> subprocess.CompletedProcess:
+    """`scheduler.py ARGS`: in a child process (child=True), or its main() in this one (the same code,
+    without a second interpreter's start-up)."""
+    args = [str(a) for a in args]
+    if child:
+        return subprocess.run([sys.executable, "scheduler.py", *args], cwd=ROOT, capture_output=True, text=True,
+                              timeout=120)
+    import scheduler
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = scheduler.main(args)
+        except SystemExit as e:   # argparse
+            code = e.code
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
 class Pywb:
@@ -125,7 +138,7 @@ def b32(sha_hex: str) -> str:
 def exported(crawled_archive, tmp_path_factory):
     """`scheduler.py warc export` of the main job's archive."""
     out = tmp_path_factory.mktemp("warc") / "nianbao.warc.gz"
-    proc = run_cli("warc", "export", "--db", crawled_archive, out)
+    proc = run_cli("warc", "export", "--db", crawled_archive, out, child=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert out.exists() and out.with_name("nianbao.cdxj").exists()
     assert not list(out.parent.glob("*.part"))
