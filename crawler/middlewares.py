@@ -92,6 +92,8 @@ class IncrementalMiddleware:
             request.meta[FROM_ARCHIVE] = held["id"]
             return self._held_response(request, held, archive)
         if request.meta.get("playwright"):
+            # Chromium aborts a navigation answered 304 (net::ERR_ABORTED: it did not make the request
+            # conditional itself), and a challenge's reload carries the same headers: never conditional
             return None
         headers = archive.validators(request.url)
         if headers:
