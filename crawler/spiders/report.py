@@ -274,6 +274,8 @@ class ReportSpider(scrapy.Spider):
         limit = self.crawler.settings.getint("NIANBAO_RECHECK_MAX", 50)
         requests = []
         for slug in self.agencies:
+            if self.tally[slug]["errors/list"]:   # a lost list page explains what is missing: no use asking
+                continue
             for url in self.vanished(slug)[:limit]:
                 requests.append(self.make_request(url, "report", self.parse_report, [slug], dont_filter=True,
                                                   meta={RECHECK: url, AGENCY: slug}))
