@@ -92,3 +92,12 @@ def test_extract_document_result_carries_the_region_code():
     text = "淮安市洪泽区人民政府\n2024 年政府信息公开工作年度报告\n2024 年,我区主动公开政府信息 100 条。"
     r = extract_document(text.encode(), filename="report.txt")
     assert (r["agency"], r["region_code"]) == ("淮安市洪泽区人民政府", "320813")
+
+
+def test_an_unreadable_county_gets_a_warning_and_no_code():
+    from archive.extract.places import unread_place
+    assert unread_place("沐阳县人民政府") == "沐阳县" and unread_place("沭阳县人民政府") == ""
+    assert unread_place("唐村镇人民政府") == "" and unread_place("国家统计局") == ""
+    m = extract_meta(from_text("沐阳县人民政府\n2025年政府信息公开工作年度报告\n2025年,我县主动公开政府信息100条。"))
+    assert m["agency"] == "沐阳县人民政府" and m["region_code"] is None
+    assert any("沐阳县" in w and "gazetteer" in w for w in m["warnings"])

@@ -210,3 +210,16 @@ def test_a_figure_on_its_own_line_is_joined_back():
 ])
 def test_headline_sentences_of_template_era_reports(text, year, expected):
     assert {k: f.value for k, f in prose_figures(text, year).items()} == expected
+
+
+@pytest.mark.parametrize("text", [
+    "不予公开信息有10条,主要是关于人事安排的信息。",
+    "主动公开信息数 120 | 不予公开信息数 6",
+    "经保密审查,不予公开的信息共 6 条。",
+])
+def test_information_withheld_is_not_applications_refused(text):
+    assert "refused" not in figs(text, 2015)
+
+
+def test_a_website_named_earlier_in_the_sentence_owns_the_count():
+    assert "proactive_total" not in figs("“某某门户”新增意大利语网站,目前已覆盖10个语种,共发布各类信息 13528 条。", 2025)

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from archive.extract.document import Document, normalise
-from archive.extract.places import find_place
+from archive.extract.places import find_place, unread_place
 from archive.extract.prose import join_han
 
 REGISTRY_PATH = Path(__file__).resolve().parents[2] / "crawler" / "agencies.yaml"
@@ -445,7 +445,8 @@ def region_of(agency: str, text: str = "") -> tuple[str | None, list[str]]:
     has a place we cannot pin down: ambiguous, or not in the gazetteer)."""
     m = find_place(agency, text)
     if m is None:
-        return None, []
+        unread = unread_place(agency)
+        return None, [f"place {unread} is not in the gazetteer (a misprint?): no region code"] if unread else []
     if m.ambiguous:
         codes = ", ".join(p.code for p in m.ambiguous)
         return None, [f"place {m.text} fits several divisions ({codes}): no region code"]

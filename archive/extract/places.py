@@ -216,6 +216,16 @@ def find_place(name: str, context: str = "") -> Match | None:
     return Match(place, chain, printed, corrected, corrections, ambiguous, unread)
 
 
+def unread_place(name: str) -> str:
+    """The place an agency name starts with when the gazetteer cannot read it ('' if it starts with none
+    or with one it reads): 「沐阳县人民政府」 -> 「沐阳县」 (a misprint nothing in the document settles)."""
+    name = re.sub(r"\s+", "", name or "")
+    m = _PLACE_LEFT.match(name)
+    if not m or _ZONE.search(m.group("place")) or find_place(name) is not None:
+        return ""
+    return m.group("place")
+
+
 def _by_context(g: Gazetteer, cands: list[Place], context: str) -> list[Place]:
     """Of several places with one name, the one whose parents the document names most (ties: all)."""
     scores = {p.code: sum(context.count(a.stem) for a in g.ancestors(p) if len(a.stem) >= 2) for p in cands}

@@ -65,7 +65,8 @@ class Rule:
     pattern: re.Pattern
     zero: bool = False          # the rule states "none": value 0
     scope: str = "clause"       # clause (split at commas) | sentence
-    veto: re.Pattern | None = None       # a sentence containing this is not for this rule
+    veto: re.Pattern | None = None       # a clause (scope clause) or sentence containing this is not for it
+    sentence_veto: re.Pattern | None = None   # the whole sentence containing this is not for it
     require: re.Pattern | None = None    # the sentence must contain this
     section: re.Pattern | None = None    # the enclosing heading must match this
     factor_by_unit: dict | None = None   # e.g. {"万元": 10000}
@@ -86,6 +87,9 @@ _NOT_APPLICATIONS = re.compile(r"人大|政协|建议|提案|信箱|信访|咨�
 _CATEGORY = r"(?:规章|规范性|文件|档案|任免|解读|预算|决算|动态|公告|通知|目录)"
 # 予以公开及部分公开258件: one figure for two outcomes, neither of them
 _COMBINED = re.compile(r"公开(?:及|或|和|与|、)部分公开|部分公开(?:及|或|和|与|、)(?:予以|同意)?公开")
+# a count of information withheld from proactive disclosure (「不予公开信息有10条」, 「不予公开信息数 10」)
+# is not a count of applications refused
+_WITHHELD = re.compile(r"不予公开(?:的)?(?:政府)?信息(?:数|有|共|为|\s)*\d|不予公开[^,;。\d]{0,8}?\d+\s*条")
 _REVIEW_BODY = re.compile(r"复议机关|作为复议|复议机构")
 _FEE_CONTEXT = re.compile(r"公开|申请|检索|复制|邮寄|信息处理费|减免")
 _FEE_VETO = re.compile(r"行政事业性收费|考务|收费项目|收费标准|收费依据|收费公示|收费信息|逾期|缴纳")
@@ -114,7 +118,7 @@ RULES: list[Rule] = [
     # the total stated after its parts: 「…政策解读28条。全年合计发布各类信息N条」
     _r("proactive_total", rf"^[^,;:。\d]{{0,10}}?(?:全年|今年|本年度?|年内|年度)?(?:共|累计|合计|总计|共计)计?"
                           rf"(?:主动)?(?:发布|公开)了?(?:各类|政府|政务|各项)*信息(?:共|总计|合计)?{NUM}{INFO_UNIT}",
-       veto=re.compile(_CHANNEL.pattern + r"|网站|门户|平台|客户端|新媒体")),   # not 「X网站全年累计发布信息N条」
+       sentence_veto=re.compile(_CHANNEL.pattern + r"|网站|门户|平台|客户端|新媒体")),   # not 「X网站…共发布信息N条」
     _r("proactive_total", rf"^(?:全年|今年|本年度?|年内)(?:共|累计)?(?:发布|公开)(?:各类|政府|政务|各项)*信息"
                           rf"(?:共|总计)?{NUM}\s*(?P<unit>条)"),
 
@@ -149,11 +153,11 @@ RULES: list[Rule] = [
     _r("partially_granted", rf"{_NEG}[^,;。\d]{{0,4}}?(?:同意)?部分公开", zero=True),
     _r("partially_granted", rf"(?:同意)?部分(?:予以)?公开[^,;。\d]{{0,8}}?{NUM}{COUNT_UNIT}", veto=_COMBINED),
     _r("refused", rf"{_NEG}[^,;。\d]{{0,10}}?(?:不予公开|不同意公开)", zero=True),
-    _r("refused", rf"(?:不予公开|不同意公开)[^,;。\d]{{0,8}}?{NUM}{COUNT_UNIT}"),
+    _r("refused", rf"(?:不予公开|不同意公开)[^,;。\d]{{0,8}}?{NUM}{COUNT_UNIT}", veto=_WITHHELD),
     # the number before its label: 「12件予以公开,3件部分公开,2件不予公开」
     _r("granted", rf"{NUM}{COUNT_UNIT}(?:申请)?(?:予以|同意)公开(?!及|或|和|与|、部分)", veto=_COMBINED),
     _r("partially_granted", rf"{NUM}{COUNT_UNIT}(?:申请)?(?:予以|同意)?部分(?:予以)?公开", veto=_COMBINED),
-    _r("refused", rf"{NUM}{COUNT_UNIT}(?:申请)?(?:不予公开|不同意公开)"),
+    _r("refused", rf"{NUM}{COUNT_UNIT}(?:申请)?(?:不予公开|不同意公开)", veto=_WITHHELD),
     _r("unable_to_provide", rf"{NUM}{COUNT_UNIT}(?:申请)?(?:因[^,;。\d]{{0,12}}?)?无法提供"),
     _r("not_processed", rf"{NUM}{COUNT_UNIT}(?:申请)?不予处理"),
 
@@ -275,6 +279,8 @@ def _hits(rule: Rule, sentence: str, heading: str, year: int | None = None):
     if rule.section is not None and not rule.section.search(heading):
         return
     if rule.require is not None and not rule.require.search(sentence):
+        return
+    if rule.sentence_veto is not None and rule.sentence_veto.search(sentence):
         return
     pieces = [sentence] if rule.scope == "sentence" else clauses(sentence)
     for piece in pieces:
