@@ -9,7 +9,8 @@ positions afterwards (positions.py), not by the lines. Page segmentation mode 6 
 every printed line, figures in table cells included, comes out as a line of words.
 
 Bounded: at most MAX_PAGES pages per document are OCR'd, at DPI dots per inch, each within
-PAGE_TIMEOUT seconds (a page that takes longer is given up with a warning). Tesseract runs with one
+PAGE_TIMEOUT seconds (a page that takes longer is given up with a warning), and no page is started
+after DOCUMENT_BUDGET seconds of OCR on the document. Tesseract runs with one
 thread (OMP_THREAD_LIMIT=1): the extraction pass is one process per core already.
 """
 from __future__ import annotations
@@ -27,6 +28,7 @@ from archive.extract.positions import Word
 DPI = 300
 MAX_PAGES = 30
 PAGE_TIMEOUT = 60.0
+DOCUMENT_BUDGET = 300.0    # seconds of OCR per document; pages after it are left unread (warning)
 LANGS = "chi_sim+eng"
 MIN_CONFIDENCE = 30.0      # Tesseract's per-word confidence (0-100); below it a word is noise
 
@@ -51,9 +53,10 @@ def available() -> str | None:
     return None
 
 
-def render_pdf_page(data: bytes, index: int, dpi: int = DPI) -> bytes:
-    """Page `index` (0-based) of a PDF as a grey PNG, ruling lines removed."""
+def render_pdf_page(data: bytes, index: int, dpi: int | None = None) -> bytes:
+    """Page `index` (0-based) of a PDF as a grey PNG at `dpi` (default DPI), ruling lines removed."""
     import pypdfium2
+    dpi = dpi or DPI
     doc = pypdfium2.PdfDocument(data)
     try:
         page = doc[index]
@@ -86,8 +89,9 @@ def png_without_lines(image, dpi: int = DPI) -> bytes:
     return buf.getvalue()
 
 
-def ocr_image(png: bytes, timeout: float = PAGE_TIMEOUT) -> list[Word]:
+def ocr_image(png: bytes, timeout: float | None = None) -> list[Word]:
     """Words Tesseract reads on one image, with their boxes in pixels (TSV output)."""
+    timeout = timeout or PAGE_TIMEOUT
     why = available()
     if why:
         raise OcrError(why)

@@ -173,6 +173,9 @@ def _ocr_pages(data: bytes, scanned: list[int], texts: list[str], placed: list[G
         warnings.append(f"pdf: only the first {ocr.MAX_PAGES} of {len(scanned)} pages without text OCR'd")
     done, t0 = 0, time.perf_counter()
     for pno in scanned[:ocr.MAX_PAGES]:
+        if time.perf_counter() - t0 > ocr.DOCUMENT_BUDGET:
+            warnings.append(f"pdf: OCR stopped before page {pno}: {ocr.DOCUMENT_BUDGET:.0f} s spent")
+            break
         try:
             words = ocr.ocr_image(ocr.render_pdf_page(data, pno - 1))
         except Exception as e:

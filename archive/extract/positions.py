@@ -294,11 +294,11 @@ def page_grids(words: list[Word], name: str) -> tuple[list[Grid], list[str]]:
         return [], []
     h = statistics.median(w.h for w in words)
     lines = _lines(words, h)
+    warnings: list[str] = []
     left = min(w.x0 for w in words)
     text_width = max(w.x1 for w in words) - left
     for ln in lines:
         ln.kind = _kind(ln, h, text_width, left)
-    warnings: list[str] = []
     grids = []
     for i, b in enumerate(_blocks(lines, h)):
         g = _block_grid(b, h, f"{name} block[{i}]", warnings)
