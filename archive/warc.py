@@ -610,6 +610,8 @@ class _Importer:
         if not rec.uri.startswith(("http://", "https://")):
             return self.skip(f"{rec.rec_type} of a non-http URI ({rec.uri.split(':', 1)[0]}:)")
         h = rec.headers
+        if h.get_header("WARC-Segment-Number"):
+            raise BadRecord("a segmented record (WARC-Segment-Number): not supported")
         block_digest = h.get_header("WARC-Block-Digest")
         if block_digest and not _digest_matches(block_digest, rec.block):
             raise BadRecord(f"WARC-Block-Digest {block_digest} does not match the block")

@@ -717,3 +717,21 @@ def test_bodies_that_do_not_decode_or_decode_too_far_are_bad_records(tmp_path, m
     assert "junk.html): Content-Encoding br does not decode" in bad
     assert a.db["bodies"].count == 1 and next(a.db["bodies"].rows)["content"] == REPORT
     a.close()
+
+
+def test_a_segmented_record_is_reported_not_misread(tmp_path):
+    path = tmp_path / "seg.warc"
+    with open(path, "wb") as f:
+        w = WARCWriter(f, gzip=False, warc_version="1.1")
+        rec = _response(w, "http://www.hunan.gov.cn/s/big.html", REPORT[:40], [("Content-Type", "text/html")],
+                        date="2026-03-01T00:00:00Z", **{"WARC-Segment-Number": "1"})
+        w.write_record(rec)
+        w.write_record(w.create_warc_record("http://www.hunan.gov.cn/s/big.html", "continuation",
+                                            payload=io.BytesIO(REPORT[40:]), warc_content_type="application/http",
+                                            warc_headers_dict={"WARC-Date": "2026-03-01T00:00:00Z",
+                                                               "WARC-Segment-Number": "2"}))
+    a = Archive(tmp_path / "a.db")
+    result = import_warc(a, str(path), agency="hunan_zjt")
+    assert result.imported == 0 and result.skipped == Counter({"continuation record": 1})
+    assert len(result.bad) == 1 and "big.html): a segmented record (WARC-Segment-Number): not supported" in result.bad[0]
+    a.close()
