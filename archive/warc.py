@@ -26,8 +26,8 @@ Import (records streamed; one transaction per capture, so a bad record loses not
   response and revisit records of http(s) URLs become captures of one run of kind "import"; warcinfo,
   request, metadata, resource, conversion records, non-http URIs (dns:), redirects, 304 responses and
   content that is neither a page nor a document (images, scripts, styles) are skipped and counted.
-  A record that is truncated, fails its block or payload digest, or whose block is not an HTTP response
-  is reported and not imported; a file that cannot be read further (a cut-off gzip member, garbage
+  A record that is truncated (in the file, or by its crawler: WARC-Truncated), segmented, fails its
+  block or payload digest, or whose block is not an HTTP response is reported and not imported; a file that cannot be read further (a cut-off gzip member, garbage
   between records) stops there, with everything before it imported.
   The body is the payload without transfer coding and, like Scrapy, decoded from gzip/deflate/br
   (Content-Encoding then removed from the stored headers), content-addressed in bodies. Kind: the
@@ -612,6 +612,8 @@ class _Importer:
         h = rec.headers
         if h.get_header("WARC-Segment-Number"):
             raise BadRecord("a segmented record (WARC-Segment-Number): not supported")
+        if h.get_header("WARC-Truncated"):  # the crawler kept only part of the payload
+            raise BadRecord(f"the payload was truncated by its crawler (WARC-Truncated: {h.get_header('WARC-Truncated')})")
         block_digest = h.get_header("WARC-Block-Digest")
         if block_digest and not _digest_matches(block_digest, rec.block):
             raise BadRecord(f"WARC-Block-Digest {block_digest} does not match the block")

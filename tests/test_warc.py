@@ -719,10 +719,12 @@ def test_bodies_that_do_not_decode_or_decode_too_far_are_bad_records(tmp_path, m
     a.close()
 
 
-def test_a_segmented_record_is_reported_not_misread(tmp_path):
+def test_segmented_and_crawler_truncated_records_are_reported_not_misread(tmp_path):
     path = tmp_path / "seg.warc"
     with open(path, "wb") as f:
         w = WARCWriter(f, gzip=False, warc_version="1.1")
+        w.write_record(_response(w, "http://www.hunan.gov.cn/s/cut.pdf", PDF[:20], [("Content-Type", "application/pdf")],
+                                 date="2026-03-01T00:00:00Z", **{"WARC-Truncated": "length"}))
         rec = _response(w, "http://www.hunan.gov.cn/s/big.html", REPORT[:40], [("Content-Type", "text/html")],
                         date="2026-03-01T00:00:00Z", **{"WARC-Segment-Number": "1"})
         w.write_record(rec)
@@ -733,5 +735,8 @@ def test_a_segmented_record_is_reported_not_misread(tmp_path):
     a = Archive(tmp_path / "a.db")
     result = import_warc(a, str(path), agency="hunan_zjt")
     assert result.imported == 0 and result.skipped == Counter({"continuation record": 1})
-    assert len(result.bad) == 1 and "big.html): a segmented record (WARC-Segment-Number): not supported" in result.bad[0]
+    assert len(result.bad) == 2
+    assert "cut.pdf): the payload was truncated by its crawler (WARC-Truncated: length)" in result.bad[0]
+    assert "big.html): a segmented record (WARC-Segment-Number): not supported" in result.bad[1]
+    assert a.db["captures"].count == 0 and a.db["bodies"].count == 0
     a.close()
