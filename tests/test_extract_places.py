@@ -2,7 +2,7 @@
 character corrected only where the document confirms it, ambiguous names left without a code."""
 import pytest
 
-from archive.extract.document import from_text
+from archive.extract.document import from_html, from_text
 from archive.extract.meta import extract_meta
 from archive.extract.places import find_place, gazetteer
 
@@ -101,3 +101,21 @@ def test_an_unreadable_county_gets_a_warning_and_no_code():
     m = extract_meta(from_text("沐阳县人民政府\n2025年政府信息公开工作年度报告\n2025年,我县主动公开政府信息100条。"))
     assert m["agency"] == "沐阳县人民政府" and m["region_code"] is None
     assert any("沐阳县" in w and "gazetteer" in w for w in m["warnings"])
+
+
+def test_the_sites_host_confirms_a_correction_in_pinyin():
+    assert find_place("沐阳县人民政府") is None
+    m = find_place("沐阳县人民政府", "", ("www.shuyang.gov.cn",))
+    assert (m.place.code, m.corrections) == ("321322", [("沐阳县", "沭阳县")])
+    assert find_place("沐阳县人民政府", "", ("www.siyang.gov.cn",)).place.code == "321323"   # 泗阳: what the host says
+    assert find_place("沐阳县人民政府", "", ("www.example.gov.cn",)) is None
+    html = ("<html><body><h1>沐阳县人民政府2025年政府信息公开工作年度报告</h1><div id='zoom'>"
+            "<p>2025年,我县主动公开政府信息100条。</p>" * 3 + "</div></body></html>")
+    m = extract_meta(from_html(html), "http://www.shuyang.gov.cn/syx/zfxxgknb/2026/01/t1.html")
+    assert (m["agency"], m["region_code"]) == ("沭阳县人民政府", "321322")
+    assert any("沐阳县 read as 沭阳县" in w for w in m["warnings"])
+
+
+def test_pinyin_spellings():
+    from archive.extract.places import _pinyin
+    assert "shuyang" in _pinyin("沭阳") and "chongqing" in _pinyin("重庆") and "lvliang" in _pinyin("吕梁")

@@ -429,10 +429,10 @@ def intro_org(text: str) -> str | None:
 
 # ---------------------------------------------------------------- places
 
-def read_place(name: str, text: str = "") -> tuple[str, list[str]]:
+def read_place(name: str, text: str = "", hosts: tuple = ()) -> tuple[str, list[str]]:
     """The agency name with its place part spelt as the gazetteer does (one OCR-wrong character
-    corrected where the document confirms it), and a warning per correction."""
-    m = find_place(name, text)
+    corrected where the document or the site's host confirms it), and a warning per correction."""
+    m = find_place(name, text, hosts)
     if m is None or not m.corrections:
         return name, []
     compact = re.sub(r"\s+", "", name)
@@ -440,10 +440,10 @@ def read_place(name: str, text: str = "") -> tuple[str, list[str]]:
     return fixed, [f"place {a} read as {b} (one character differs)" for a, b in m.corrections]
 
 
-def region_of(agency: str, text: str = "") -> tuple[str | None, list[str]]:
+def region_of(agency: str, text: str = "", hosts: tuple = ()) -> tuple[str | None, list[str]]:
     """GB/T 2260 code of the place an agency name starts with, or None (with a warning when the name
     has a place we cannot pin down: ambiguous, or not in the gazetteer)."""
-    m = find_place(agency, text)
+    m = find_place(agency, text, hosts)
     if m is None:
         unread = unread_place(agency)
         return None, [f"place {unread} is not in the gazetteer (a misprint?): no region code"] if unread else []
@@ -504,13 +504,14 @@ def extract_meta(doc: Document, url: str | None = None) -> dict:
     host_slugs = slugs_for_host(host)
     body = join_han(doc.text)   # OCR: 「由 淮安 市 洪 泽区人民政府办公室 编制」
     full_text = join_han(page) + "\n" + body
-    context = full_text[:20000]   # what place names are checked against
+    context = full_text[:20000]   # what place names are checked against, with the site's host
+    hosts = (host,) if host else ()
     explicit = [title_org(title), head.get("contentsource"), publisher, signature_name(body), intro_org(body)]
     agency = slug = None
     unresolved = unresolved_notes = None
     for name in filter(None, explicit):
         s = resolve_agency(name, host_slugs=host_slugs, text=full_text)
-        fixed, notes = (name, []) if s else read_place(name, context)
+        fixed, notes = (name, []) if s else read_place(name, context, hosts)
         if s is None and fixed != name:
             s = resolve_agency(fixed, host_slugs=host_slugs, text=full_text)
         if s:
@@ -539,7 +540,7 @@ def extract_meta(doc: Document, url: str | None = None) -> dict:
     region_code = None
     if agency:
         province = load_registry()[slug].get("province") or "" if slug else ""
-        region_code, notes = region_of(agency, province + "\n" + context)
+        region_code, notes = region_of(agency, province + "\n" + context, hosts)
         warnings += [n for n in notes if n not in warnings]
 
     pub_year = int(published[:4]) if published else None

