@@ -325,6 +325,8 @@ def from_text(text: str, kind: str = "text") -> Document:
 
 _CELL_TAG = re.compile(r"<t[dh][\s>]", re.I)
 _HUGE = lxml.html.HTMLParser(huge_tree=True)
+_ORPHAN_CELLS = lxml.etree.XPath("boolean(//td[not(parent::tr)] | //th[not(parent::tr)])")
+_COUNT_CELLS = lxml.etree.XPath("count(//td | //th)")
 
 
 def lost_table_structure(root, text: str) -> bool:
@@ -334,12 +336,9 @@ def lost_table_structure(root, text: str) -> bool:
     tables, and well-formed ones, cost one regex count and one tree walk."""
     if "<t" not in text and "<T" not in text:
         return False
-    cells = 0
-    for cell in root.iter("td", "th"):
-        cells += 1
-        if cell.getparent() is None or cell.getparent().tag != "tr":
-            return True
-    return cells < len(_CELL_TAG.findall(text))
+    if _ORPHAN_CELLS(root):
+        return True
+    return _COUNT_CELLS(root) < len(_CELL_TAG.findall(text))
 
 
 def browser_parse(text: str):

@@ -70,7 +70,7 @@ def infer_blanks(stats: list[Stat], blanks: list[Stat], template: int | None
     open_ = {(b.table, b.row, b.col): b for b in blanks if (b.table, b.row, b.col) not in known}
     if not open_:
         return [], []
-    identities = _identities(known, open_, template)
+    identities = [i for i in _identities(known, open_, template) if any(k in open_ for k in (*i[2], *i[3]))]
     inferred: list[Stat] = []
     contradictions: set[str] = set()
 
