@@ -671,12 +671,12 @@ class _Importer:
         if refers and refers in self.by_record:
             return self.by_record[refers]
         digest = h.get_header("WARC-Payload-Digest")
-        if not digest:
-            raise BadRecord("revisit without WARC-Payload-Digest")
+        target = h.get_header("WARC-Refers-To-Target-URI") or rec.uri
+        if not digest:  # Heritrix's server-not-modified revisits may carry none: the URL's capture then
+            return self.original_at(target, h.get_header("WARC-Refers-To-Date") or rec.date)
         key = _parse_digest(digest)
         if key in self.by_digest:
             return self.by_digest[key]
-        target = h.get_header("WARC-Refers-To-Target-URI") or rec.uri
         for cap in self.archive.db["captures"].rows_where(
                 "(url = ? OR final_url = ?) AND body_sha256 IS NOT NULL", [target, target],
                 select="id, status, headers, body_sha256, revisit_of", order_by="id DESC", limit=50):
@@ -693,6 +693,18 @@ class _Importer:
                         "headers": json.loads(cap["headers"] or "{}")}
         raise BadRecord(f"revisit of {target} ({digest}): the original is neither in this file nor in "
                         "the archive")
+
+    def original_at(self, url: str, warc_date: str) -> dict:
+        """The latest capture of url with a body fetched at or before warc_date (this file's earlier
+        records are in the archive already)."""
+        cap = next(self.archive.db["captures"].rows_where(
+            "(url = ? OR final_url = ?) AND body_sha256 IS NOT NULL AND fetched_at <= ?", [url, url, _iso(warc_date)],
+            select="id, status, headers, body_sha256, revisit_of", order_by="fetched_at DESC, id DESC", limit=1), None)
+        if cap is None:
+            raise BadRecord(f"revisit of {url} without WARC-Payload-Digest, and no capture of it at or before "
+                            f"{warc_date} in this file or the archive")
+        return {"capture": cap["revisit_of"] or cap["id"], "sha": cap["body_sha256"], "status": cap["status"],
+                "headers": json.loads(cap["headers"] or "{}")}
 
     def add(self, rec: _Record, status: int, headers: dict, content_type: str | None, kind: str,
             body: bytes, found: dict | None) -> None:

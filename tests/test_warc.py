@@ -683,14 +683,20 @@ def test_revisits_resolve_across_files_and_digest_spellings(tmp_path):
         for digest, day in ((hex256, "02"), (sha1, "03")):
             w.write_record(w.create_revisit_record(url, digest, url, "2026-03-01T00:00:00.123456Z", http_headers=head,
                                                    warc_headers_dict={"WARC-Date": f"2026-03-{day}T00:00:00Z"}))
+        not_modified = w.create_warc_record(url, "revisit", http_headers=StatusAndHeaders(
+            "304 Not Modified", [("ETag", '"a1"')], protocol="HTTP/1.1"), warc_headers_dict={
+            "WARC-Date": "2026-03-05T00:00:00Z", "WARC-Profile": PROFILE_NOT_MODIFIED,
+            "WARC-Refers-To-Target-URI": url})   # Heritrix-style: no payload digest, no date
+        w.write_record(not_modified)
         lost = "sha1:" + base64.b32encode(hashlib.sha1(b"never archived").digest()).decode()
         w.write_record(w.create_revisit_record(url, lost, url, "2026-02-01T00:00:00Z", http_headers=head,
                                                warc_headers_dict={"WARC-Date": "2026-03-04T00:00:00Z"}))
     result = import_warc(a, str(second), agency="quzhou_zjj")
-    assert result.imported == 2 and result.pages == Counter(unchanged=2)
+    assert result.imported == 3 and result.pages == Counter(unchanged=3)
     assert len(result.bad) == 1 and "the original is neither in this file nor in the archive" in result.bad[0]
-    revisits = list(a.db["captures"].rows_where("id != ?", [original["id"]]))
-    assert [r["revisit_of"] for r in revisits] == [original["id"]] * 2
+    revisits = list(a.db["captures"].rows_where("id != ?", [original["id"]], order_by="id"))
+    assert [r["revisit_of"] for r in revisits] == [original["id"]] * 3
+    assert [r["status"] for r in revisits] == [200, 200, 304]
     assert {r["body_sha256"] for r in revisits} == {original["body_sha256"]} and a.db["bodies"].count == 1
     a.close()
 
