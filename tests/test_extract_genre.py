@@ -405,3 +405,17 @@ def test_well_formed_pages_stay_on_lxml():
     from archive.extract.document import decode, from_html
     rows = "<tr><td>一、本年新收政府信息公开申请数量</td>" + "<td>0</td>" * 7 + "</tr>"
     assert from_html(decode(_t3_page(rows))[0]).parser == "lxml"
+
+
+def test_header_words_split_over_lines():
+    """PDF tables whose header cells wrap: 社会公 / 益组织, 法律服 / 务机构, 商业企 / 业 on two rows."""
+    from archive.extract.grid import rows_grid
+    rows = [["申请人情况", "自然人", "法人或其他组织", "法人或其他组织", "法人或其他组织", "法人或其他组织",
+             "法人或其他组织", "总计"],
+            ["", "", "商业企", "科研机", "社会公", "法律服", "其他", ""],
+            ["", "", "业", "构", "益组织", "务机构", "", ""],
+            ["一、本年新收政府信息公开申请数量", "5", "1", "0", "2", "0", "0", "8"]]
+    res = tables.stats_from_grids([rows_grid(rows, "pdf p2 table[0]")])
+    assert [_t3(res, "new", c) for c in ("natural_person", "commercial", "research", "nonprofit",
+                                          "legal_service", "other_org", "total")] == [5, 1, 0, 2, 0, 0, 8]
+    assert res.needs_review is None

@@ -265,6 +265,8 @@ class _Mapper:
                 for hr in reversed(self.header_rows):
                     if c < len(hr) and hr[c].text and (not texts or texts[-1] != hr[c].text):
                         texts.append(hr[c].text)
+                if len(texts) > 1:      # words split over header lines (社会公 / 益组织): joined last
+                    texts.append("".join(reversed(texts)))
                 k = rule(texts)
                 if k is not None:
                     m[c] = k
