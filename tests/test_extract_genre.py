@@ -419,3 +419,30 @@ def test_header_words_split_over_lines():
     assert [_t3(res, "new", c) for c in ("natural_person", "commercial", "research", "nonprofit",
                                           "legal_service", "other_org", "total")] == [5, 1, 0, 2, 0, 0, 8]
     assert res.needs_review is None
+
+
+def test_a_page_marker_inside_a_row_flattened_one_cell_per_line():
+    """PDF text one cell per line; the page break's `— 3 —` falls among a row's figures."""
+    text = "\n".join(["三、收到和处理政府信息公开申请情况", "申请人情况", "自然人", "商业企业", "科研机构",
+                      "社会公益组织", "法律服务机构", "其他", "总计",
+                      "一、本年新收政府信息公开申请数量", "5", "1", "— 3 —", "0", "0", "0", "0", "6",
+                      "二、上年结转政府信息公开申请数量", "0", "0", "0", "0", "0", "0", "0"])
+    res = tables.stats_from_text(text)
+    assert [_t3(res, "new", c) for c in ("natural_person", "commercial", "research", "total")] == [5, 1, 0, 6]
+
+
+def test_rows_under_a_wrong_header_keep_their_own_labels():
+    """The conversion repeats another table's header (本年新收件数 | 上年结转件数 | 予以公开 | 不予公开 ...)
+    above the last rows of 其他处理: its words name no row and no group of the rows under it."""
+    text = "\n".join([
+        "三、收到和处理政府信息公开申请情况",
+        "| 类别 | 数据1 | 数据2 | 数据3 | 数据4 | 数据5 | 数据6 | 总计 |",
+        "| 1. 申请人无正当理由逾期不补正, 行政机关不再处理其政府信息公开申请 | 2 | 0 | 0 | 0 | 0 | 0 | 2 |",
+        "| 项目 | 本年新收件数 | 上年结转件数 | 予以公开 | 部分公开 | 不予公开 | 结转下年度 | 总计 |",
+        "| 2. 申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |",
+        "| 3. 其他 | 4 | 1 | 0 | 0 | 0 | 0 | 5 |",
+        "| （七）总计 | 7 | 1 | 0 | 0 | 0 | 0 | 8 |"])
+    res = tables.stats_from_text(text)
+    assert _t3(res, "other.no_correction") == 2 and _t3(res, "other.no_fee_paid") == 1
+    assert _t3(res, "other.other") == 5 and _t3(res, "other.other", "commercial") == 1
+    assert _t3(res, "total") == 8 and _t3(res, "new") is None
