@@ -7,6 +7,7 @@
     python scheduler.py status [--db PATH] [--json]                  per agency: runs, reports by year, gaps
     python scheduler.py verify [--db PATH] [--sample N]              integrity_check + every body's sha256
     python scheduler.py warc export|import ...                       WARC out (with a CDXJ index) and in
+    python scheduler.py export [--out DIR] [--agency SLUG ...]       the panel, summary, checks, codebook: CSV + XLSX
 
 The nightly job (APScheduler 3, BlockingScheduler, Asia/Shanghai) crawls every agency in one child
 process, then runs the extractor pass in another: crawl then extract, always in that order. See
@@ -297,6 +298,15 @@ def cmd_status(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    check_db(args.db, create=False)
+    from archive.export import export
+    counts = export(args.db, args.out, args.agencies)
+    say(f"exported to {args.out}: " + ", ".join(f"{n} {name} rows" for name, n in counts.items())
+        + " (CSV, UTF-8 with BOM) and nianbao.xlsx")
+    return 0
+
+
 def cmd_warc(args) -> int:
     """WARC export (read-only; OUT.cdxj beside it) and import (one run of kind import, under the lock)."""
     from archive.store import Archive
@@ -392,6 +402,12 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Per agency: last crawl and its status, last success, reports archived "
                                     "by year, years missing since the first report. Read-only.")
     st.add_argument("--json", action="store_true", help="machine-readable output")
+    exp = sub.add_parser("export", parents=[common], help="the dataset for spreadsheets: CSV (BOM) and XLSX",
+                         description="Write the figures in long form (panel), one row per agency-year "
+                                     "(summary), the checks and a codebook, as CSV (UTF-8 with BOM) and one "
+                                     "XLSX workbook. Read-only; one snapshot of the archive.")
+    exp.add_argument("--out", default="export", metavar="DIR", help="output directory (default ./export)")
+    exp.add_argument("--agency", action="append", dest="agencies", metavar="SLUG", help="only this agency")
     ver = sub.add_parser("verify", parents=[common], help="integrity_check and every body's sha256",
                          description="Run PRAGMA integrity_check and check every body against its sha256 "
                                      "(or a rolling sample), printing each mismatch; exit 1 on any. Records "
@@ -423,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.polite is None:
         args.polite = not args.replica
     commands = {None: cmd_scheduler, "run": cmd_run, "extract": cmd_extract, "status": cmd_status,
-                "warc": cmd_warc, "verify": cmd_verify}
+                "warc": cmd_warc, "verify": cmd_verify, "export": cmd_export}
     try:
         return commands[args.command](args)
     except sqlite3.DatabaseError as e:  # a database that went bad after the checks
