@@ -8,7 +8,8 @@ A page that cannot be read (broken font, no Unicode map, parser error) gives a w
 
 Every page is also read from its words' positions (positions.py: columns from where the figures
 sit, not from ruling lines, which word processors draw incompletely or not at all). The reading
-whose tables pass more of their own checks wins (then: more figures; then: the ruled one).
+with the better balance of its tables' own checks wins (passed minus failed; then more
+figures; then the ruled one).
 
 A page without a text layer (a scan), or whose text is garbled, is rasterised and OCR'd
 (ocr.py, Tesseract): its text and position tables come from the OCR words, its grids are named
@@ -202,8 +203,11 @@ def _page_of(g: Grid) -> int:
 
 
 def _best(a: TableResult, b: TableResult) -> TableResult:
-    """The reading whose tables fail fewer of their own checks; then the one with more figures; a."""
+    """The reading with the better balance of its tables' own checks (passed minus failed: a
+    reading that shifts a row fails more, one that misses rows passes fewer); then the one with
+    more figures; else a (the ruled reading)."""
     def score(r: TableResult):
         found = checks.run_checks(r.stats, r.template)
-        return (-sum(1 for c in found if not c.passed), len(r.stats))
+        passed = sum(1 for c in found if c.passed)
+        return (passed - (len(found) - passed), len(r.stats))
     return b if score(b) > score(a) else a
