@@ -286,6 +286,9 @@ def _write_capture(writer, db, cap: dict, info_id: str, originals: dict) -> list
         writer.write_record(record)
         return ["metadata"]
 
+    if cap["fetch_mode"] == "rendered":  # Chromium's DOM of a browser capture: a conversion of its response
+        return _write_conversion(writer, db, cap, uri, ours, originals)
+
     original = cap["revisit_of"] or cap["id"]
     http_head = _HttpHead(_status_line(cap["status"]), _replay_headers(headers, cap["size"]),
                           protocol="HTTP/1.1")
@@ -308,6 +311,21 @@ def _write_capture(writer, db, cap: dict, info_id: str, originals: dict) -> list
         rec_type = "response"
     writer.write_request_response_pair(_request_record(writer, cap, uri, ours), record)
     return [rec_type, "request"]
+
+
+def _write_conversion(writer, db, cap: dict, uri: str, ours: dict, originals: dict) -> list[str]:
+    """A rendered DOM (fetch_mode rendered) as a WARC `conversion` record of the browser capture it
+    was rendered from (WARC-Refers-To), so replay tools serve the server's bytes, never the DOM."""
+    body = bytes(db.execute("SELECT content FROM bodies WHERE sha256 = ?", [cap["body_sha256"]]).fetchone()[0])
+    source = db.execute("SELECT id, revisit_of FROM captures WHERE url = ? AND fetch_mode = 'browser' AND id < ?"
+                        " AND body_sha256 IS NOT NULL ORDER BY id DESC LIMIT 1", [cap["url"], cap["id"]]).fetchone()
+    record = writer.create_warc_record(uri, "conversion", payload=io.BytesIO(body), length=len(body),
+                                       warc_content_type="text/html; charset=utf-8", warc_headers_dict=ours)
+    ref = originals.get(source[1] or source[0]) if source else None
+    if ref:
+        record.rec_headers.add_header("WARC-Refers-To", ref[0])
+    writer.write_record(record)
+    return ["conversion"]
 
 
 def _request_record(writer, cap: dict, uri: str, ours: dict):

@@ -746,3 +746,22 @@ def test_segmented_and_crawler_truncated_records_are_reported_not_misread(tmp_pa
     assert "big.html): a segmented record (WARC-Segment-Number): not supported" in result.bad[1]
     assert a.db["captures"].count == 0 and a.db["bodies"].count == 0
     a.close()
+
+
+def test_a_rendered_dom_is_exported_as_a_conversion_of_its_browser_response(made, tmp_path):
+    """A derived capture (fetch_mode rendered: Chromium's DOM kept beside the server's bytes) is a WARC
+    conversion record referring to the browser capture's response, never a response replay tools serve."""
+    a, ids = made
+    dom = "<html><body><p>脚本写出的正文</p></body></html>".encode()
+    a.add_capture({"run_id": 1, "agency": "hunan_zjt", "method": "GET", "kind": "report", "status": 200,
+                   "url": "http://zjj.suizhou.gov.cn/b/t4.shtml", "final_url": "http://zjj.suizhou.gov.cn/b/t4.shtml",
+                   "fetch_mode": "rendered", "fetched_at": "2026-01-03T04:00:01.000+00:00",
+                   "headers": {"Content-Type": ["text/html"]}, "encoding": "utf-8"}, dom)
+    out = tmp_path / "conv.warc.gz"
+    export_warc(a.db, str(out))
+    recs = records(out)
+    response = next(r for r in recs if r["type"] == "response" and r["warc"].get("WARC-Nianbao-Fetch-Mode") == "browser")
+    conv = [r for r in recs if r["type"] == "conversion"]
+    assert len(conv) == 1 and conv[0]["payload"] == dom
+    assert conv[0]["warc"]["WARC-Refers-To"] == response["warc"]["WARC-Record-ID"]
+    assert not any(r["type"] == "response" and r["payload"] == dom for r in recs)
