@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from archive.db import open_db
+from archive.store import RunNotes, apply_note, transaction
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
@@ -233,9 +234,20 @@ def close_orphans(db_path, pid: int, after_id: int, reason: str) -> int:
     A safety net for a child that could not close its own rows: killed by SIGKILL (the stop's last
     escalation, the OOM killer) or crashed. A crawl child closes every row it opened itself on any
     SIGINT/SIGTERM, graceful or forced, even a spider Scrapy never closed (crawler/run.py); so after
-    a clean exit this should find nothing."""
+    a clean exit this should find nothing. Notes the child left because it could not write its rows
+    (archive.store.RunNotes: a full disk) are written into them first, when that works now."""
     db = open_db(db_path)
+    notes = RunNotes(db_path)
     try:
+        pending = notes.read()
+        if pending:
+            try:
+                with transaction(db):
+                    for note in pending:
+                        apply_note(db, note)
+                notes.clear()
+            except sqlite3.Error:
+                pass  # still full: the next run's start records them
         with db.conn:
             cur = db.execute(
                 "UPDATE runs SET status = 'failed', finished_at = ?, finish_reason = 'process died',"
