@@ -76,6 +76,7 @@ def test_parse_number():
     # a long list of channels, the website among them, between the subject and the number
     ("全年通过政府门户网站、政务微博、微信公众号、新闻发布会等渠道,共计发布信息 3245 条。", "proactive_total", 3245),
     ("依托县政府门户网站、“今日XX”客户端、政务微信等平台主动公开政府信息1876条。", "proactive_total", 1876),
+    ("2023年,我局认真梳理,主动在门户网站公开政府信息50条。全年政务信息公开工作运行正常。", "proactive_total", 50),
     # spaces inside or around numbers (PDF-to-text, OCR)
     ("2019年,本机关主动公开政府信息 2 428 条。", "proactive_total", 2428),
     ("全年共受理政府信息公开申请 1 204 件。", "applications_new", 1204),

@@ -121,6 +121,10 @@ RULES: list[Rule] = [
        sentence_veto=re.compile(_CHANNEL.pattern + r"|网站|门户|平台|客户端|新媒体")),   # not 「X网站…共发布信息N条」
     _r("proactive_total", rf"^(?:全年|今年|本年度?|年内)(?:共|累计)?(?:发布|公开)(?:各类|政府|政务|各项)*信息"
                           rf"(?:共|总计)?{NUM}\s*(?P<unit>条)"),
+    # 「主动在门户网站公开政府信息50条」: the website as the way of proactive disclosure (a lower rule: a
+    # stated total wins)
+    _r("proactive_total", rf"主动(?:在|通过)[^,;:。\d]{{0,12}}?(?:网站|门户)[^,;:。\d]{{0,4}}?(?:公开|发布)了?"
+                          rf"(?:各类|政府|政务|各项)*信息(?:共|总计)?计?{NUM}{INFO_UNIT}", veto=_CHANNEL),
 
     # applications received
     _r("applications_new", rf"{_NEG}(?:收到|受理|接到|发生)[^,;。\d]{{0,12}}?{_APPLY}", zero=True),
