@@ -11,6 +11,7 @@ live-serving test, which writes to its copy while Datasette serves it.
 from __future__ import annotations
 
 import hashlib
+import shutil
 import json
 import sqlite3
 import urllib.parse
@@ -616,3 +617,22 @@ def test_every_table_view_and_query_page_loads(datasette_url):
     status, _, body = get(datasette_url, "/archive")
     for name in meta["queries"]:
         assert f'href="/archive/{name}"'.encode() in body
+
+
+def test_the_metadata_follows_the_archive_whatever_its_file_is_called(archive_db, tmp_path):
+    """`--db other.db` used to lose every description and canned query (Datasette keys metadata by
+    database name): the any_name plugin hands the archive's metadata to any nianbao archive."""
+    other = tmp_path / "nightly-copy.db"
+    shutil.copy(archive_db, other)
+    proc, base = serve(other)
+    try:
+        status, _, body = get(base, "/nightly-copy.json")
+        assert status == 200
+        queries = {q["name"] for q in json.loads(body)["queries"]}
+        assert {"summary_by_agency_year", "missing_reports"} <= queries
+        status, _, body = get(base, "/nightly-copy/report_summary")
+        assert status == 200 and "headline figures (NULL where the report does not say" in body.decode()
+        status, _, body = get(base, "/nightly-copy/summary_by_agency_year.json", _shape="array")
+        assert status == 200 and json.loads(body)
+    finally:
+        stop(proc)
