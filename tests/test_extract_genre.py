@@ -446,3 +446,14 @@ def test_rows_under_a_wrong_header_keep_their_own_labels():
     assert _t3(res, "other.no_correction") == 2 and _t3(res, "other.no_fee_paid") == 1
     assert _t3(res, "other.other") == 5 and _t3(res, "other.other", "commercial") == 1
     assert _t3(res, "total") == 8 and _t3(res, "new") is None
+
+
+def test_markdown_rows_without_labels_out_of_order_are_refused():
+    """As many label-less rows as template rows left, but one sits before labelled rows that come
+    before its template place: no row is placed."""
+    moved = _MD_T3.replace("| 5 | 0 | 0 | 0 | 0 | 0 | 5 |\n", "").replace(
+        "| 1.属于国家秘密 |", "| 5 | 0 | 0 | 0 | 0 | 0 | 5 |\n| 1.属于国家秘密 |")
+    res = tables.stats_from_text(moved)
+    assert _t3(res, "partial") is None and _t3(res, "unable.not_held") is None
+    assert _t3(res, "refused.state_secret") == 0 and _t3(res, "total") == 19
+    assert any("out of order" in w for w in res.warnings)

@@ -91,7 +91,7 @@ class _Mapper:
         self.blanks: dict[tuple[str, str, str], Stat] = {}
         self.conflicts: list[str] = []
         self.blank_row: tuple | None = None   # a table 三 row with a label and only empty cells
-        self.t3_seen: set[str] = set()          # table 三 rows read by their label (this table)
+        self.t3_seen: dict[str, int] = {}       # table 三 rows read by their label (this table), in order
         self.t3_unlabelled: list[tuple] = []    # flattened table 三 rows without a label of their own
         self.t4_done: list[str] = []            # table 四 blocks read, in order
 
@@ -199,7 +199,7 @@ class _Mapper:
         if self.mode == "t3" and not g.aligned and not own_labels:
             # flattened text: a row of figures whose label went elsewhere (PDF to text/markdown
             # pulls labels out of the table); lines of free text before it are not its label
-            self.t3_unlabelled.append((g, r, row))
+            self.t3_unlabelled.append((g, r, row, len(self.t3_seen)))
             self.pending, self.header_rows = [], []
             self.data_rows += 1
             return
@@ -296,12 +296,12 @@ class _Mapper:
                 # an unnumbered fragment of a label (a cell's second line) beside the row's 7 figures
                 self.warnings.append(f"{g.source(r, 0)}: table 三 row label not recognised "
                                      f"({' '.join(parts)[:40]}): its figures wait for template order")
-                self.t3_unlabelled.append((g, r, row))
+                self.t3_unlabelled.append((g, r, row, len(self.t3_seen)))
                 return
             self.warnings.append(f"{g.source(r, 0)}: table 三 row not recognised: {' '.join(parts)[:60]}")
             return
         if not g.cells_per_line:
-            self.t3_seen.add(key)
+            self.t3_seen.setdefault(key, len(self.t3_seen))
         if key.startswith("other"):
             self.t3_other.add(key)
         label = " ".join(own or parts[-1:])
@@ -343,7 +343,7 @@ class _Mapper:
         if len(vals) != len(T3_COLS) and not (g.aligned and len(vals) > len(T3_COLS)):
             self.warnings.append(f"{g.source(r, 0)}: table 三 row {key}: {len(vals)} values, expected 7")
             return
-        self.t3_seen.add(key)
+        self.t3_seen.setdefault(key, len(self.t3_seen))
         for (c, cell), ck in zip(vals[-len(T3_COLS):], T3_COLS):
             _, v, u = L.parse_value(cell.text)
             self.emit("3", key, ck, v, f"{label} / {L.T3_COL_LABELS[ck]}", u, g.source(r, c))
@@ -364,7 +364,7 @@ class _Mapper:
         if len(placements) != 1:
             return False
         (lost,) = placements.values()
-        self.t3_seen.add(key)
+        self.t3_seen.setdefault(key, len(self.t3_seen))
         self.warnings.append(f"{g.source(r, 0)}: table 三 row {key}: 6 values, the lost cell "
                              f"({T3_COLS[lost]}) placed by the row's arithmetic")
         it = iter(vals)
@@ -400,24 +400,25 @@ class _Mapper:
         if table == "4":
             self.t4_done = list(T4_ROWS)
         else:
-            self.t3_seen.add(keys[0][0])
+            self.t3_seen.setdefault(keys[0][0], len(self.t3_seen))
         return True
 
     def resolve_unlabelled(self) -> None:
         """Rows of a flattened table 三 without a label of their own take, in order, the template
-        rows no labelled row took, but only when they are exactly as many and each has 7 figures;
-        otherwise none is taken (a row is never moved to a neighbour's place)."""
+        rows no labelled row took, but only when they are exactly as many, each has 7 figures and
+        each falls between the labelled rows read before and after it in template order; otherwise
+        none is taken (a row is never moved to a neighbour's place)."""
         rows, self.t3_unlabelled = self.t3_unlabelled, []
-        seen, self.t3_seen = self.t3_seen, set()
+        seen, self.t3_seen = self.t3_seen, {}
         if not rows:
             return
         full = []
-        for g, r, row in rows:
+        for g, r, row, before in rows:
             vals = self.values_after(row, -1, keep_empty=True)
             while vals and not vals[-1][1].text and len(vals) > len(T3_COLS):
                 vals.pop()          # the grid's padding, not cells of this row
             if len(vals) == len(T3_COLS):
-                full.append((g, r, vals))
+                full.append((g, r, vals, before))
             else:
                 self.warnings.append(f"{g.source(r, 0)}: table 三 row without a label: {len(vals)} values, "
                                      f"expected 7, not read")
@@ -433,7 +434,16 @@ class _Mapper:
             self.warnings.append(f"{len(full)} table 三 rows without a label for {len(slots)} template rows "
                                  f"not read by label ({', '.join(slots[:6])}): not read")
             return
-        for key, (g, r, vals) in zip(slots, full):
+        pos = {k: i for i, k in enumerate(order)}
+        labelled = sorted(seen, key=seen.get)           # in the order they were read
+        for key, (g, r, _, before) in zip(slots, full):
+            earlier = [pos.get(k, -1) for k in labelled[:before]]
+            later = [pos.get(k, len(order)) for k in labelled[before:]]
+            if (earlier and max(earlier) > pos[key]) or (later and min(later) < pos[key]):
+                self.warnings.append(f"{g.source(r, 0)}: table 三 row without a label would be {key}, out of "
+                                     f"order with the labelled rows around it: none of the {len(full)} read")
+                return
+        for key, (g, r, vals, _) in zip(slots, full):
             if key.startswith("other"):
                 self.t3_other.add(key)
             for (c, cell), ck in zip(vals, T3_COLS):
