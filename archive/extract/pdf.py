@@ -29,7 +29,7 @@ from archive.extract import checks, ocr
 from archive.extract.grid import Cell, Grid, rows_grid
 from archive.extract.labels import norm
 from archive.extract.model import TableResult
-from archive.extract.positions import Word, page_grids, page_text
+from archive.extract.positions import BLANK, Word, page_grids, page_text
 from archive.extract.tables import stats_from_grids
 
 
@@ -101,7 +101,12 @@ def text_lines_grid(text: str, name: str) -> Grid:
 
 
 def _words(page) -> list[Word]:
-    return [Word(w["text"], w["x0"], w["x1"], w["top"], w["bottom"]) for w in page.extract_words()]
+    """The page's words, and its space characters as blank-cell markers (positions.BLANK): word
+    processors put a space in an empty table cell."""
+    words = [Word(w["text"], w["x0"], w["x1"], w["top"], w["bottom"]) for w in page.extract_words()]
+    words += [Word(BLANK, c["x0"], c["x1"], c["top"], c["bottom"]) for c in page.chars
+              if c["text"] in (" ", "\u3000", "\xa0")]
+    return words
 
 
 def _open(data: bytes):

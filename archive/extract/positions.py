@@ -19,7 +19,8 @@ Per page:
      warning, never put in a neighbour (one within a third of the column spacing of a column is a
      drifted figure of it);
   5. one Grid per block: header lines as rows (each word under the column its centre falls in,
-     the label area as cell 0), then one row per value line with its label in cell 0. A label
+     the label area as cell 0; then one row of each column's header lines joined, for headers
+     wrapped over lines), then one row per value line with its label in cell 0. A label
      wrapped over several lines (above and below its figures, as word processors centre them)
      is joined to the value line its lines overlap vertically.
 Blocks on the next page with no header continue the previous table (tables.py does that).
@@ -72,6 +73,7 @@ class _Line:
         self.bottom = max(w.bottom for w in words)
         self.values = [w for w in self.words if is_value(w.text)]
         self.texts = [w for w in self.words if not is_value(w.text)]
+        self.blanks: list[Word] = []        # blank-cell markers right of the label (see BLANK)
 
     @property
     def yc(self) -> float:
@@ -112,11 +114,12 @@ def _kind(line: _Line, h: float, text_width: float, left: float) -> str:
     t = norm(line.text())
     if _PAGE_MARK.match(line.text().strip()):
         return "mark"
-    width = line.words[-1].x1 - line.words[0].x0
-    if line.values and line.texts:
+    cells = line.values + line.blanks
+    if cells and line.texts:
         last_text = max(w.x1 for w in line.texts)
-        first_value = min(w.x0 for w in line.values)
-        if first_value >= last_text + 0.5 * h and not _SENTENCE.search(t):
+        first_value = min(w.x0 for w in cells)
+        if first_value >= last_text + 0.5 * h and not _SENTENCE.search(t) and \
+                (line.values or len(line.blanks) >= 2):
             return "value"
     elif line.values and not line.texts:
         return "value"
@@ -182,7 +185,7 @@ def _columns(block: _Block, h: float, where: str, warnings: list[str]) -> list[f
     """Column centres of a block's figures; words of clusters refused as 'between columns' are
     dropped from their lines (with a warning)."""
     vlines = block.value_lines
-    pts = [(w.xc, i) for i, ln in enumerate(vlines) for w in ln.values]
+    pts = [(w.xc, i) for i, ln in enumerate(vlines) for w in ln.values + ln.blanks]
     clusters = _clusters(pts, 0.8 * h)
     support = [len({i for _, i in c}) for c in clusters]
     top = max(support)
@@ -195,7 +198,9 @@ def _columns(block: _Block, h: float, where: str, warnings: list[str]) -> list[f
         for x, i in c:       # a drifted figure of a column (within a third of the spacing) stays
             if min(abs(x - k) for k in cols) <= spacing / 3:
                 continue
-            w = next(w for w in vlines[i].values if w.xc == x)
+            w = next((w for w in vlines[i].values if w.xc == x), None)
+            if w is None:    # a blank-cell marker: nothing to refuse
+                continue
             warnings.append(f"{where}: figure {w.text!r} near y={w.top:.0f} lies between columns: not read")
             vlines[i].values = [v for v in vlines[i].values if v is not w]
     return cols
@@ -219,6 +224,10 @@ def _block_grid(block: _Block, h: float, name: str, warnings: list[str]) -> Grid
             k = 0 if w.xc < label_edge else 1 + _col_of(w.xc, cols)
             row[k] = (row[k] + " " + w.text).strip() if row[k] else w.text
         rows.append(row)
+    if len(block.header) > 1:    # a header wrapped over lines (`本年新` / `制作数量`): each column's
+        joined = [""] + ["".join(r[k] for r in rows) for k in range(1, width)]   # lines joined, last
+        if any(joined):
+            rows.append(joined)
     vlines = block.value_lines
     labels: dict[int, list[Word]] = {id(ln): list(ln.texts) for ln in vlines}
     order: list[_Line] = []              # value lines, and label lines that belong to none
@@ -287,13 +296,35 @@ def _join_label(words: list[Word], h: float) -> str:
     return " ".join(parts)
 
 
+BLANK = ""
+
+
+def _attach_blanks(lines: list[_Line], blanks: list[Word], h: float) -> None:
+    """Each blank marker to the line it sits on, kept only right of that line's label text."""
+    for b in blanks:
+        near = [ln for ln in lines if abs(ln.yc - b.yc) <= 0.4 * h]
+        if not near:
+            continue
+        ln = min(near, key=lambda ln: abs(ln.yc - b.yc))
+        if ln.texts and b.x0 < max(w.x1 for w in ln.texts):
+            continue
+        if any(v.x0 - 0.2 * h <= b.xc <= v.x1 + 0.2 * h for v in ln.values):
+            continue                     # a space beside a figure, not a cell of its own
+        ln.blanks.append(b)
+
+
 def page_grids(words: list[Word], name: str) -> tuple[list[Grid], list[str]]:
-    """Grids of one page's words (see the module docstring) and the warnings."""
-    words = [w for w in words if w.text.strip() and w.x1 > w.x0 and w.bottom > w.top]
+    """Grids of one page's words (see the module docstring) and the warnings. Words whose text is
+    BLANK mark blank cells (the space a word processor leaves in an empty cell): they place
+    columns and make a row of empty cells a row, and are never figures."""
+    boxes = [w for w in words if w.x1 > w.x0 and w.bottom > w.top]
+    blanks = [w for w in boxes if w.text == BLANK]
+    words = [w for w in boxes if w.text.strip()]
     if not words:
         return [], []
     h = statistics.median(w.h for w in words)
     lines = _lines(words, h)
+    _attach_blanks(lines, blanks, h)
     warnings: list[str] = []
     left = min(w.x0 for w in words)
     text_width = max(w.x1 for w in words) - left
