@@ -636,3 +636,17 @@ def test_the_metadata_follows_the_archive_whatever_its_file_is_called(archive_db
         assert status == 200 and json.loads(body)
     finally:
         stop(proc)
+
+
+def test_csv_is_whole_and_opens_in_excel(datasette_url, archive_db):
+    """A table's CSV link gives every row (not Datasette's first 1,000) and starts with the UTF-8 BOM
+    Excel and WPS need for Chinese text (csv_for_excel plugin)."""
+    n = sql(archive_db, "select count(*) n from report_stats")[0]["n"]
+    assert n > 1000
+    status, headers, body = get(datasette_url, "/archive/report_stats.csv")
+    assert status == 200 and body.startswith(b"\xef\xbb\xbf")
+    assert body.decode("utf-8-sig").count("\n") == n + 1      # header + every row
+    status, _, body = get(datasette_url, "/archive.csv", sql="select name from agencies order by slug")
+    assert status == 200 and body.startswith(b"\xef\xbb\xbf") and "湖南省住房和城乡建设厅" in body.decode("utf-8-sig")
+    status, _, body = get(datasette_url, "/archive/report_stats.csv", _stream="", _size="5")
+    assert body.decode("utf-8-sig").count("\n") == 6           # one page when asked for explicitly
