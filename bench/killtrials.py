@@ -8,8 +8,10 @@ once), waits for a moment of one phase (start-up: before any run row; crawl: whi
 running; extraction: while the extract row is running), and sends SIGKILL to the scheduler alone,
 to its process group, or to the whole process tree. Then it checks:
 
-- every process of the tree is gone within 5 s (the children die with the scheduler:
-  batch.die_with_parent) and the archive lock can be taken at once;
+- the archive lock is free within a second of the kill, and every process of the tree is gone
+  within 5 s (the children die with the scheduler: batch.die_with_parent). Without that, a crawl
+  child against the replica still ends by itself within seconds (the replica died with the
+  scheduler), which is why the lock is looked at after one second;
 - `PRAGMA integrity_check` is ok and every body hashes to its sha256;
 - the next `scheduler.py run --replica` exits 0, all its crawl rows and its extract row are ok, no
   run row of the archive is left `running`, every report page of the agencies is archived and
@@ -38,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PHASES = ("start-up", "crawl", "extraction")
 FORMS = ("run", "nightly")
 HOWS = ("scheduler", "group", "tree")
+LOCK_WITHIN = 1.0   # seconds after the kill by which the archive lock must be free
 
 
 @dataclass
@@ -223,6 +226,10 @@ def run_trial(n: int, workdir: Path, agencies: list[str], form: str, phase: str,
     trial.delay = _wait_phase(db, proc, phase, rng, time.monotonic() + 120)
     trial.killed_in = _phase_now(db) if proc.poll() is None else "already ended"
     tree = _kill(proc, how) if proc.poll() is None else [proc.pid]
+    end = time.monotonic() + LOCK_WITHIN  # the next run may start at once: the lock must be free by then
+    while time.monotonic() < end and not _lock_free(db):
+        time.sleep(0.02)
+    trial.lock_free = _lock_free(db)
     end = time.monotonic() + 5
     while time.monotonic() < end and any(_alive(p) for p in tree):
         time.sleep(0.05)
@@ -233,7 +240,6 @@ def run_trial(n: int, workdir: Path, agencies: list[str], form: str, phase: str,
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-    trial.lock_free = _lock_free(db)
     if db.exists():
         trial.integrity, trial.bad_bodies = _sound(db)
     else:
