@@ -208,6 +208,7 @@ def test_a_figure_on_its_own_line_is_joined_back():
     ("本年度共新收政府信息公开申请170件,上年结转15件。", 2025, {"applications_new": 170, "applications_carried_over": 15}),
     ("本年度新收政府信息公开申请 120 件,较上年增长 15%。", 2023, {"applications_new": 120}),
     ("全年发生行政诉讼案件7件。", 2025, {"litigation_total": 7}),
+    ("其他处理0件。信息公开类行政复议7件,诉讼9件,均获维持。", 2019, {"other_handling": 0, "review_total": 7, "litigation_total": 9}),
 ])
 def test_headline_sentences_of_template_era_reports(text, year, expected):
     assert {k: f.value for k, f in prose_figures(text, year).items()} == expected

@@ -184,6 +184,9 @@ RULES: list[Rule] = [
     _r("litigation_total", r"行政诉讼[^;。\d]{0,20}?(?:均|都)?(?:为|是)?(?:0|零)\s*(?:件|起|次|宗)?(?!\d)",
        zero=True, scope="sentence"),
     _r("litigation_total", rf"行政诉讼[^,;。\d]{{0,12}}?(?:共|有)?{NUM}\s*(?P<unit>件|起|次|宗)"),
+    # 「信息公开类行政复议7件,诉讼9件」: 诉讼 alone, right after the reviews
+    _r("litigation_total", rf"复议[^;。]{{0,12}}?\d+\s*[件起宗][,、](?:提起)?(?:行政)?诉讼(?:案件)?(?:共|有)?{NUM}\s*(?P<unit>件|起|宗)",
+       scope="sentence"),
     _r("litigation_total", rf"{_NEG}[^;。\d]{{0,40}}?(?:复议|申诉)[^;。\d]{{0,4}}?诉讼", zero=True, scope="sentence"),
     _r("litigation_total", _NONE_SENTENCE, zero=True, scope="sentence", section=re.compile(r"^(?!.*收费).*诉讼")),
 
