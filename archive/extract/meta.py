@@ -1,8 +1,9 @@
-"""Report metadata: title, agency (matched to the registry), report year, publication date, 索引号,
-发布机构, 文号.
+"""Report metadata: title, agency (matched to the registry; its place's division code from the gazetteer,
+places.py), report year, publication date, 索引号, 发布机构, 文号.
 
 Sources, best first: head tags (ArticleTitle, PubDate, ContentSource), the metadata block above the body
-(th/td pairs, spaced labels such as `索 引 号`, one-line `索引号:... 发文日期:...`, `|`-flattened tables),
+(th/td pairs, spaced labels such as `索 引 号`, one-line `索引号:... 发文日期:...`, `|`-flattened tables,
+labels over their values or before them on the line above, spans with nothing between),
 the page's headings and <title>, the first line that looks like a report title, the signature at the end.
 All values are read from normalised text (half-width, Simplified).
 """
@@ -167,11 +168,8 @@ def labelled(text: str, *labels: str, short: bool = False) -> str | None:
     return None
 
 
-_LABEL_CELL = re.compile(r"^(?:" + "|".join(_spaced(l) for l in sorted(_LABELS, key=len, reverse=True))
-                         + r")[ \t]*:?$")
-
-
 _ANY_LABEL_WORD = "(?:" + "|".join(_spaced(l) for l in sorted(_LABELS, key=len, reverse=True)) + ")"
+_LABEL_CELL = re.compile("^" + _ANY_LABEL_WORD + r"[ \t]*:?$")
 _LABEL_ALONE = re.compile(r"(?m)^" + _ANY_LABEL_WORD + r"[ \t]*:?[ \t]*$")
 _LABEL_ROW = re.compile(r"(?m)^" + _ANY_LABEL_WORD + r"[ \t]*:?[ \t]*\|[ \t]*" + _ANY_LABEL_WORD
                         + r"[ \t]*:?[ \t]*(?:\||$)")
@@ -458,8 +456,8 @@ def region_of(agency: str, text: str = "", hosts: tuple = ()) -> tuple[str | Non
 # ---------------------------------------------------------------- all together
 
 def extract_meta(doc: Document, url: str | None = None) -> dict:
-    """Metadata of a document: title, agency, agency_slug, year, published, published_time, index_no,
-    publisher, doc_no, warnings."""
+    """Metadata of a document: title, agency, agency_slug, region_code (GB/T 2260), year, published,
+    published_time, index_no, publisher, doc_no, warnings."""
     warnings: list[str] = []
     head = {k: normalise(v) for k, v in doc.head.items()}
     page = pair_labels(doc.page_text)
@@ -539,7 +537,7 @@ def extract_meta(doc: Document, url: str | None = None) -> dict:
         warnings.append("agency not found")
     region_code = None
     if agency:
-        province = load_registry()[slug].get("province") or "" if slug else ""
+        province = (load_registry()[slug].get("province") or "") if slug else ""
         region_code, notes = region_of(agency, province + "\n" + context, hosts)
         warnings += [n for n in notes if n not in warnings]
 
