@@ -12,6 +12,8 @@ Tables (see docs/archive.md):
   report_summary  (view) one row per report, headline figures as columns
   listings        what each crawl run's columns listed (list pages, report URLs)
   report_listing  (view) whether each report is still listed in its agency's column
+  report_assessments  checks across reports and against the law (PASS / FAIL / NOT ASSESSABLE)
+  check_glossary  what every check means
 Nothing in captures or bodies is ever updated or deleted.
 """
 from __future__ import annotations
@@ -154,8 +156,20 @@ def _m7_review_and_inferred(db: sqlite_utils.Database) -> None:
     _create_summary_view(db, review=True)
 
 
+def _m8_assessments(db: sqlite_utils.Database) -> None:
+    """report_assessments: checks across reports and against the law (archive/extract/assess.py), each
+    PASS / FAIL / NOT ASSESSABLE, recomputed after every extraction pass; check_glossary: every check's
+    meaning, the report's own 勾稽关系 included."""
+    db["report_assessments"].create({
+        "report_id": int, "check_name": str, "result": str, "detail": str, "other_report_id": int,
+    }, foreign_keys=[("report_id", "reports", "id"), ("other_report_id", "reports", "id")])
+    db["report_assessments"].create_index(["report_id"])
+    db["report_assessments"].create_index(["check_name", "result"])
+    db["check_glossary"].create({"check_name": str, "kind": str, "meaning": str}, pk="check_name")
+
+
 MIGRATIONS = [_m1_base, _m2_summary_view, _m3_datasette_views, _m4_search_and_integer_summary,
-              _m5_published_time, _m6_listings, _m7_review_and_inferred]
+              _m5_published_time, _m6_listings, _m7_review_and_inferred, _m8_assessments]
 
 
 def open_db(path: str | os.PathLike = DEFAULT_DB, *, migrate: bool = True) -> sqlite_utils.Database:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from archive.db import DEFAULT_DB, open_db
 from archive.extract import EXTRACTOR_VERSION, ExtractError, NotAReport
 from archive.extract.extract import extract_document
+from archive.extract.assess import assess
 from archive.store import open_run, sha256, transaction, utcnow
 
 BATCH = 50
@@ -300,6 +301,10 @@ def run_extract(db_path=DEFAULT_DB, *, all: bool = False, agencies: list[str] | 
     reason, status, failure = "finished", "ok", None
     try:
         p.run()
+        if not p.stopping:   # checks across reports and against the law, over the whole archive
+            counts_assessed = assess(db)
+            if echo:
+                echo(f"assessments: {counts_assessed} (report_assessments)")
         if p.stopping:
             reason, status, failure = "shutdown", "failing", "stopped before the end of the pass"
     except BaseException as e:
