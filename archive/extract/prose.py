@@ -2,10 +2,13 @@
 
 Each headline key has an ordered list of rules; a rule is a regex over one sentence (or one clause:
 sentences split further at commas) plus words that veto it (distractors: previous-year comparisons,
-visit counts, 人大建议, 信箱, 作为复议机关 ...). The first rule that matches anywhere in the text wins, so
-rules go from the most specific to the most general. Negations (「没有因政府信息公开申请行政复议」,
-「未收取任何费用」) give 0; silence gives nothing (null in the summary).
-Text given here is normalised (half-width punctuation, Simplified characters).
+visit counts, 人大建议, 信箱, 作为复议机关 ...). The first rule that reads anything in the text decides its
+key, so rules go from the most specific to the most general; when that rule reads different values in
+different places the key is ambiguous and left out (with a warning). Negations (「没有因政府信息公开申请
+行政复议」, 「未收取任何费用」) give 0; silence gives nothing (null in the summary).
+Text given here is normalised (half-width punctuation, Simplified characters); before matching, OCR's
+spaces between characters are closed, figures on lines of their own joined back, and years next to
+结转 said relative to the report's year.
 """
 from __future__ import annotations
 
