@@ -76,10 +76,12 @@ def _m1_base(db: sqlite_utils.Database) -> None:
        foreign_keys=[("capture_id", "captures", "id"), ("report_id", "reports", "id")])
 
 
-def _create_summary_view(db: sqlite_utils.Database, review: bool = False) -> None:
+def _create_summary_view(db: sqlite_utils.Database, review: bool = False, checks_run: bool = False) -> None:
     """report_summary: one row per report, each headline figure (a `summary` stat) as a column.
     Whole numbers come out as integers (figures are stored as REAL). With `review` (migration 7 on):
-    the report's needs_review reason and how many of its figures were inferred."""
+    the report's needs_review reason and how many of its figures were inferred. With `checks_run`
+    (migration 9 on): how many consistency checks could run, and checks_failed empty (not 0) where
+    none could (a prose report passes no check: it has none)."""
     def figure(k: str) -> str:
         v = (f"(SELECT value FROM report_stats s WHERE s.report_id = r.id"
              f" AND s.table_name = 'summary' AND s.row_key = '{k}')")
@@ -87,11 +89,15 @@ def _create_summary_view(db: sqlite_utils.Database, review: bool = False) -> Non
     cols = ",\n  ".join(figure(k) for k in HEADLINE_KEYS)
     extra = ("\n  r.needs_review,\n  (SELECT count(*) FROM report_stats s WHERE s.report_id = r.id"
              " AND s.inferred = 1) AS figures_inferred," if review else "")
+    failed = "(SELECT count(*) FROM report_checks c WHERE c.report_id = r.id AND c.passed = 0)"
+    run = "(SELECT count(*) FROM report_checks c WHERE c.report_id = r.id)"
+    checks = (f"{run} AS checks_run,\n  CASE WHEN {run} = 0 THEN NULL ELSE {failed} END AS checks_failed,"
+              if checks_run else f"{failed} AS checks_failed,")
     db.create_view("report_summary", f"""
 SELECT r.id, r.agency, a.name AS agency_name, a.province, a.level, r.year, r.title,
   r.published, r.index_no, r.format,
   {cols},
-  (SELECT count(*) FROM report_checks c WHERE c.report_id = r.id AND c.passed = 0) AS checks_failed,{extra}
+  {checks}{extra}
   r.url
 FROM reports r LEFT JOIN agencies a ON a.slug = r.agency""", replace=True)
 
@@ -168,8 +174,13 @@ def _m8_assessments(db: sqlite_utils.Database) -> None:
     db["check_glossary"].create({"check_name": str, "kind": str, "meaning": str}, pk="check_name")
 
 
+def _m9_checks_run(db: sqlite_utils.Database) -> None:
+    """report_summary: checks_run, and checks_failed NULL (not 0) for a report no check could run on."""
+    _create_summary_view(db, review=True, checks_run=True)
+
+
 MIGRATIONS = [_m1_base, _m2_summary_view, _m3_datasette_views, _m4_search_and_integer_summary,
-              _m5_published_time, _m6_listings, _m7_review_and_inferred, _m8_assessments]
+              _m5_published_time, _m6_listings, _m7_review_and_inferred, _m8_assessments, _m9_checks_run]
 
 
 def open_db(path: str | os.PathLike = DEFAULT_DB, *, migrate: bool = True) -> sqlite_utils.Database:

@@ -52,7 +52,7 @@ SUMMARY = [
     *[(k, f"Headline figure {k} (件; proactive_total 条, disclosure_fees_yuan 元); empty where the report "
           "does not say. 主要指标") for k in HEADLINE_KEYS],
     ("checks_run", "Consistency checks run on the report (0: none could be, e.g. a prose report). 检查数"),
-    ("checks_failed", "Of those, failed. 未通过检查数"),
+    ("checks_failed", "Of those, failed; empty when none could run. 未通过检查数"),
     ("url", "The report's page. 原文地址"),
 ]
 CHECKS = [
@@ -111,7 +111,7 @@ def summary_rows(con, agencies=None):
     cur = con.execute(f"""
         SELECT s.agency, s.agency_name, s.province, s.level, s.year, s.id, s.title, s.published, s.format,
                {cols},
-               (SELECT count(*) FROM report_checks c WHERE c.report_id = s.id), s.checks_failed, s.url
+               s.checks_run, s.checks_failed, s.url
         FROM report_summary s WHERE 1 {where} ORDER BY s.agency, s.year""", args)
     for row in cur:
         yield [_number(v) if isinstance(v, float) else v for v in row]
