@@ -650,3 +650,19 @@ def test_csv_is_whole_and_opens_in_excel(datasette_url, archive_db):
     assert status == 200 and body.startswith(b"\xef\xbb\xbf") and "湖南省住房和城乡建设厅" in body.decode("utf-8-sig")
     status, _, body = get(datasette_url, "/archive/report_stats.csv", _stream="", _size="5")
     assert body.decode("utf-8-sig").count("\n") == 6           # one page when asked for explicitly
+
+
+def test_a_report_links_to_its_figures_tables_and_source(datasette_url, archive_db):
+    """In report_summary a report's id links to its row, figures, table 三/四, checks, assessments and
+    source, and each of those pages answers with that report's rows."""
+    rid = sql(archive_db, "select id from reports where format = 'template2021' order by id limit 1")[0]["id"]
+    status, _, body = get(datasette_url, "/archive/report_summary", id=str(rid))
+    assert status == 200
+    html = body.decode()
+    for path in (f"/archive/reports/{rid}", f"/archive/report_stats?report_id={rid}",
+                 f"/archive/report_table3?report_id={rid}", f"/archive/report_sources?report_id={rid}"):
+        assert f'href="{path}"' in html, path
+        status, _, _ = get(datasette_url, path.split("?")[0], **dict([path.split("?")[1].split("=")]) if "?" in path else {})
+        assert status == 200, path
+    status, _, body = get(datasette_url, "/archive/report_table3.json", report_id=str(rid), _shape="array")
+    assert status == 200 and json.loads(body) and all(r["report_id"] == rid for r in json.loads(body))
