@@ -21,6 +21,7 @@ import io
 import os
 import re
 import shutil
+import tempfile
 import subprocess
 
 from archive.extract.positions import Word
@@ -121,3 +122,48 @@ def parse_tsv(tsv: str) -> list[Word]:
             continue
         words.append(Word(text, left, left + width, top, top + height))
     return words
+
+
+MIN_INK = 12               # dark pixels a cell needs before it is worth reading at all
+
+
+def reread_cells(png: bytes, boxes: list[tuple[float, float, float, float]],
+                 timeout: float | None = None) -> list[str | None]:
+    """Figures of single table cells (pixel boxes x0, top, x1, bottom on the page image `png`):
+    page-mode OCR drops many isolated digits, one line per cell (page segmentation 7, digits only,
+    all cells in one Tesseract run over a list of images) reads them. A cell without ink is None,
+    never read: the digit whitelist would otherwise turn noise into a figure."""
+    from PIL import Image
+    page = Image.open(io.BytesIO(png)).convert("L")
+    out: list[str | None] = [None] * len(boxes)
+    with tempfile.TemporaryDirectory(prefix="nianbao-ocr-") as tmp:
+        files, index = [], []
+        for i, (x0, top, x1, bottom) in enumerate(boxes):
+            crop = page.crop((int(x0), int(top), int(x1) + 1, int(bottom) + 1))
+            if sum(crop.histogram()[:128]) < MIN_INK:
+                continue
+            framed = Image.new("L", (crop.width + 40, crop.height + 40), 255)
+            framed.paste(crop, (20, 20))
+            path = os.path.join(tmp, f"c{i}.png")
+            framed.save(path)
+            files.append(path)
+            index.append(i)
+        if not files:
+            return out
+        listing = os.path.join(tmp, "cells.txt")
+        with open(listing, "w") as f:
+            f.write("\n".join(files) + "\n")
+        env = dict(os.environ, OMP_THREAD_LIMIT="1")
+        try:
+            res = subprocess.run(["tesseract", listing, "stdout", "-l", "eng", "--psm", "7",
+                                  "-c", "tessedit_char_whitelist=0123456789.,", "-c", "page_separator=\f"],
+                                 capture_output=True, timeout=timeout or PAGE_TIMEOUT, env=env)
+        except subprocess.TimeoutExpired:
+            raise OcrError(f"tesseract took longer than {timeout or PAGE_TIMEOUT:.0f} s on single cells") from None
+        texts = res.stdout.decode("utf-8", "replace").split("\f")
+    if res.returncode != 0 or len(texts) < len(index):
+        raise OcrError(f"tesseract failed on single cells: {res.stderr.decode('utf-8', 'replace')[:200]}")
+    for i, text in zip(index, texts):
+        t = text.strip()
+        out[i] = t or None
+    return out

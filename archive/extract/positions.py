@@ -210,7 +210,7 @@ def _col_of(x: float, cols: list[float]) -> int:
     return min(range(len(cols)), key=lambda k: abs(cols[k] - x))
 
 
-def _block_grid(block: _Block, h: float, name: str, warnings: list[str]) -> Grid | None:
+def _block_grid(block: _Block, h: float, name: str, warnings: list[str], reread=None) -> Grid | None:
     cols = _columns(block, h, name, warnings)
     if not cols:
         return None
@@ -224,9 +224,9 @@ def _block_grid(block: _Block, h: float, name: str, warnings: list[str]) -> Grid
             k = 0 if w.xc < label_edge else 1 + _col_of(w.xc, cols)
             row[k] = (row[k] + " " + w.text).strip() if row[k] else w.text
         rows.append(row)
-    if len(block.header) > 1:    # a header wrapped over lines (`本年新` / `制作数量`): each column's
-        joined = [""] + ["".join(r[k] for r in rows) for k in range(1, width)]   # lines joined, last
-        if any(joined):
+    if len(block.header) > 1 and not any(ln.values for ln in block.header):
+        joined = [""] + ["".join(r[k] for r in rows) for k in range(1, width)]   # a header wrapped
+        if any(joined):                   # over lines (`本年新` / `制作数量`): each column's lines joined
             rows.append(joined)
     vlines = block.value_lines
     labels: dict[int, list[Word]] = {id(ln): list(ln.texts) for ln in vlines}
@@ -240,6 +240,7 @@ def _block_grid(block: _Block, h: float, name: str, warnings: list[str]) -> Grid
             order.append(ln)
         else:
             labels[id(vlines[target])].extend(ln.words)
+    empty: list[tuple[int, int, tuple]] = []     # (row, column, box) of cells with no figure
     for ln in order:
         row = [""] * width
         if ln.kind != "value":
@@ -254,7 +255,21 @@ def _block_grid(block: _Block, h: float, name: str, warnings: list[str]) -> Grid
                 row[k] = "\0"
                 continue
             row[k] = w.text
-        rows.append([("" if c == "\0" else c) for c in row])
+        rows.append(row)
+        if reread is not None:
+            empty.extend((len(rows) - 1, k, (cols[k - 1] - 0.45 * spacing, ln.top - 0.25 * h,
+                                             cols[k - 1] + 0.45 * spacing, ln.bottom + 0.25 * h))
+                         for k in range(1, width) if row[k] == "")
+    if empty:
+        texts = reread([box for _, _, box in empty])
+        filled = 0
+        for (r, k, _), text in zip(empty, texts):
+            if text and is_value(text):
+                rows[r][k] = text
+                filled += 1
+        if filled:
+            warnings.append(f"{name}: {filled} of {len(empty)} empty cells re-read one by one")
+    rows = [[("" if c == "\0" else c) for c in row] for row in rows]
     return rows_grid(rows, name)
 
 
@@ -313,8 +328,11 @@ def _attach_blanks(lines: list[_Line], blanks: list[Word], h: float) -> None:
         ln.blanks.append(b)
 
 
-def page_grids(words: list[Word], name: str) -> tuple[list[Grid], list[str]]:
-    """Grids of one page's words (see the module docstring) and the warnings. Words whose text is
+def page_grids(words: list[Word], name: str, reread=None) -> tuple[list[Grid], list[str]]:
+    """Grids of one page's words (see the module docstring) and the warnings. `reread` (OCR):
+    called with the boxes (x0, top, x1, bottom) of the cells of figure rows where no figure was
+    read, returns a text or None for each (ocr.reread_cells: Tesseract drops isolated digits in
+    page mode, and reads them one by one). Words whose text is
     BLANK mark blank cells (the space a word processor leaves in an empty cell): they place
     columns and make a row of empty cells a row, and are never figures."""
     boxes = [w for w in words if w.x1 > w.x0 and w.bottom > w.top]
@@ -332,7 +350,7 @@ def page_grids(words: list[Word], name: str) -> tuple[list[Grid], list[str]]:
         ln.kind = _kind(ln, h, text_width, left)
     grids = []
     for i, b in enumerate(_blocks(lines, h)):
-        g = _block_grid(b, h, f"{name} block[{i}]", warnings)
+        g = _block_grid(b, h, f"{name} block[{i}]", warnings, reread)
         if g is not None:
             grids.append(g)
     return grids, warnings
