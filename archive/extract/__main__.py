@@ -1,6 +1,6 @@
 """python -m archive.extract PATH... [--url URL]: extract report files, one JSON object per line.
 
-Files: .html/.htm/.shtml/.txt/.pdf/.docx. A file that fails gives {"file": ..., "error": ...} on its line
+Files: .html/.htm/.shtml/.txt/.pdf/.docx/.doc/.wps/.xlsx/.xls/.et/.ofd. A file that fails gives {"file": ..., "error": ...} on its line
 and the command exits 1 at the end; the other files are still processed.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from archive.extract.extract import extract_document
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m archive.extract", description=__doc__.split("\n")[0])
-    ap.add_argument("paths", nargs="+", metavar="PATH", help="report files (.html .txt .pdf .docx)")
+    ap.add_argument("paths", nargs="+", metavar="PATH", help="report files (.html .txt .pdf .docx .doc .wps .xlsx .xls .et .ofd)")
     ap.add_argument("--url", help="the URL the document was published at (helps find the agency)")
     ap.add_argument("--no-text", action="store_true", help="leave text/original_text out of the output")
     ap.add_argument("--indent", type=int, default=None, help="pretty-print (single file)")

@@ -299,7 +299,7 @@ _ATTACH_RE = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd|zip|rar)(?:$|[?#])|downf
 
 @dataclass
 class Document:
-    kind: str                         # html | text | pdf | docx
+    kind: str                         # html | text | pdf | docx | doc | wps | xlsx | xls | et | ofd
     encoding: str | None = None
     root: object = None               # whole page (lxml), html only
     body: object = None               # main container (lxml), html only
