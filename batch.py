@@ -293,10 +293,11 @@ class Outcome:
 class Runner:
     """Runs crawl and extract children for one archive; one child at a time; stoppable from a signal."""
 
-    def __init__(self, db_path, *, proxy_url: str | None = None, stop_timeout: float = 60.0,
-                 echo=print):
+    def __init__(self, db_path, *, proxy_url: str | None = None, proxy_spki: str | None = None,
+                 stop_timeout: float = 60.0, echo=print):
         self.db_path = str(db_path)
         self.proxy_url = proxy_url
+        self.proxy_spki = proxy_spki   # the replica's certificate key hash: Chromium trusts it (crawler/settings.py)
         self.stop_timeout = stop_timeout
         self.echo = echo
         self.stopping = threading.Event()
@@ -313,9 +314,11 @@ class Runner:
     def _env(self, batch: str) -> dict:
         env = dict(os.environ, NIANBAO_DB=self.db_path, NIANBAO_BATCH=batch, PYTHONUNBUFFERED="1")
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-        if self.proxy_url:
-            env["http_proxy"] = env["HTTP_PROXY"] = self.proxy_url
+        if self.proxy_url:  # the replica web: http and https (CONNECT) through it, nothing else
+            env["http_proxy"] = env["HTTP_PROXY"] = env["https_proxy"] = env["HTTPS_PROXY"] = self.proxy_url
             env.pop("no_proxy", None), env.pop("NO_PROXY", None)
+        if self.proxy_spki:
+            env["NIANBAO_REPLICA_SPKI"] = self.proxy_spki
         return env
 
     def _run_child(self, argv: list[str], batch: str, lock: ArchiveLock | None,

@@ -177,6 +177,7 @@ def cmd_scheduler(args) -> int:
         first = missed_night(trigger, args.db, now) or trigger.get_next_fire_time(None, now)
     replica = start_replica() if args.replica else None
     runner = Runner(args.db, proxy_url=replica.proxy_url if replica else None,
+                    proxy_spki=replica.tls.spki if replica else None,
                     stop_timeout=args.stop_timeout, echo=say)
     sched = Scheduler(timezone=TZ)
 
@@ -247,6 +248,7 @@ def cmd_run(args) -> int:
         replica = start_replica() if args.replica else None
         try:
             runner = Runner(args.db, proxy_url=replica.proxy_url if replica else None,
+                    proxy_spki=replica.tls.spki if replica else None,
                             stop_timeout=args.stop_timeout, echo=say)
             install_stop(runner)
             outcome = runner.batch(args.agencies or None, batch_id("manual"), refresh=args.refresh,

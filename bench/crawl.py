@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 def crawl_rate(server, agencies: list[str], db: Path) -> tuple[int, float]:
     """(pages, pages/min) of one crawl of these agencies into a fresh db."""
-    env = dict(os.environ, http_proxy=server.proxy_url)
+    env = dict(os.environ, http_proxy=server.proxy_url, https_proxy=server.proxy_url)
     cmd = [sys.executable, "-m", "crawler.run", *agencies, "--db", str(db), "--no-polite",
            "--log-level", "WARNING"]
     subprocess.run(cmd, cwd=ROOT, env=env, check=True, capture_output=True, text=True)

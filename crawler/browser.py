@@ -33,6 +33,13 @@ def proxy_pac_arg(proxy_url: str, domains) -> str:
             + base64.b64encode(pac.encode()).decode())
 
 
+def replica_trust_arg(spki: str) -> str:
+    """Chromium flag accepting the replica web's certificate (replica mode only): its key's base64
+    sha256 (replica.tls.ReplicaTLS.spki). Chromium honours it with a --user-data-dir, which
+    Playwright always passes; every other certificate error still fails."""
+    return f"--ignore-certificate-errors-spki-list={spki}"
+
+
 def abort_request(request) -> bool:
     """PLAYWRIGHT_ABORT_REQUEST: Chromium requests nothing outside the registry's domains and
     loads no images, fonts or media."""

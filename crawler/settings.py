@@ -7,6 +7,11 @@ Environment:
   NIANBAO_REFRESH    1 re-fetches held report pages/attachments  -> NIANBAO_REFRESH
   NIANBAO_CHROMIUM   Chromium binary (default /usr/bin/chromium)
   http_proxy         used by Scrapy's HttpProxyMiddleware and passed to Chromium
+  https_proxy        used by Scrapy's HttpProxyMiddleware for https:// URLs (CONNECT); Chromium's PAC
+                     script sends https through the http_proxy too
+  NIANBAO_REPLICA_SPKI  replica mode only (batch.py sets it): the base64 sha256 of the replica's
+                     certificate key, which Chromium then accepts (--ignore-certificate-errors-spki-list).
+                     Scrapy does not verify certificates (its default context factory)
 """
 import os
 
@@ -81,6 +86,9 @@ if os.environ.get("http_proxy"):
     from crawler.registry import all_allowed_domains
     PLAYWRIGHT_LAUNCH_OPTIONS["args"].append(
         proxy_pac_arg(os.environ["http_proxy"], all_allowed_domains()))
+if os.environ.get("NIANBAO_REPLICA_SPKI"):
+    from crawler.browser import replica_trust_arg
+    PLAYWRIGHT_LAUNCH_OPTIONS["args"].append(replica_trust_arg(os.environ["NIANBAO_REPLICA_SPKI"]))
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 PLAYWRIGHT_MAX_CONTEXTS = 1
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4

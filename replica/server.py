@@ -9,7 +9,10 @@
         server.truth(); server.urls("hunan_zjt")
 
 Requests arrive in absolute form (GET http://host/path HTTP/1.1) through the proxy, or in origin form with
-a Host header. Hosts outside the replica get 502, CONNECT (https) gets 403; both are logged.
+a Host header. Hosts outside the replica get 502; both are logged. https: CONNECT host:443 to a replica
+host gets "200 Connection established", then TLS with the replica's own certificate (replica.tls: a CA
+made at start-up, `server.tls.ca_file`, `server.tls.spki`), and the requests in the tunnel are served
+like proxied ones (URL https://..., logged with via "connect"); CONNECT to any other host gets 403.
 Static pages carry ETag and Last-Modified and get 304 to If-None-Match / If-Modified-Since.
 """
 from __future__ import annotations
@@ -20,6 +23,7 @@ import email.utils
 import hashlib
 import re
 import socket
+import socketserver
 import struct
 import threading
 import time
@@ -94,6 +98,7 @@ class ReplicaServer:
         self._place(corpus)
         self._resources: dict[tuple[str, str], Resource] = {}
         self._render(self.sites)
+        self.tls = None   # replica.tls.ReplicaTLS, made at start()
 
     # --- content ----------------------------------------------------------------------------
     def site_for(self, agency: str) -> Site:
@@ -212,7 +217,7 @@ class ReplicaServer:
                     "publisher": r.publisher, "doc_no": r.doc_no, "format": r.generation,
                     "stats_in": r.stats_in, "seed": r.seed}
                 t["url"] = r.url
-                t["attachment_urls"] = [site.attachment_url(r, a.filename) for a in r.attachments]
+                t["attachment_urls"] = [site.linked_attachment_url(r, a.filename) for a in r.attachments]
                 t["encoding"] = r.encoding
                 out.append(t)
         return out
@@ -261,6 +266,9 @@ class ReplicaServer:
     def start(self) -> "ReplicaServer":
         if self._httpd is not None:
             return self
+        from replica.tls import ReplicaTLS
+        self.tls = ReplicaTLS(self.hosts)
+        self._tls_context = self.tls.server_context()
         handler = type("Handler", (_Handler,), {"replica": self})
         self._httpd = _HTTPServer(self._bind, handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="replica-server", daemon=True)
@@ -274,6 +282,9 @@ class ReplicaServer:
         self._httpd.server_close()
         self._thread.join(timeout=5)
         self._httpd = self._thread = None
+        if self.tls is not None:
+            self.tls.close()
+            self.tls = None
 
     def __enter__(self):
         return self.start()
@@ -349,15 +360,40 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):   # the replica keeps its own log
         pass
 
+    tunnel_host: str | None = None   # inside a CONNECT tunnel: the host it was opened to
+
     def do_CONNECT(self):
-        self._log("CONNECT", f"https://{self.path}", self.path.split(":")[0].lower(), "", 403, 0, "connect")
-        body = b"CONNECT refused by the replica web (https is not served)\n"
-        self.send_response(403)
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Connection", "close")
+        """https: a tunnel to a replica host (port 443) is answered with TLS by the replica itself;
+        every other host is refused (403) and logged."""
+        host, _, port = self.path.rpartition(":")
+        host = (host or self.path).strip("[]").lower()
+        port = int(port) if port.isdigit() else 443
+        if self.tunnel_host is not None or host not in self.replica._by_host or port != 443:
+            self._log("CONNECT", f"https://{self.path}", host, "", 403, 0, "connect")
+            body = b"CONNECT refused by the replica web (not a replica host)\n"
+            self.send_response(403)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+            self.close_connection = True
+            return
+        self._log("CONNECT", f"https://{self.path}", host, "", 200, 0, "connect")
+        self.send_response(200, "Connection established")
         self.end_headers()
-        self.wfile.write(body)
+        self.wfile.flush()
+        try:
+            tls = self.replica._tls_context.wrap_socket(self.connection, server_side=True)
+        except (OSError, ValueError):   # the client gave up on the handshake
+            self.close_connection = True
+            return
+        self.connection, self.tunnel_host = tls, host
+        self.rfile = tls.makefile("rb", self.rbufsize)
+        self.wfile = socketserver._SocketWriter(tls)
+        self.close_connection = False
+        while not self.close_connection:   # the requests inside the tunnel, keep-alive
+            self.handle_one_request()
         self.close_connection = True
 
     def do_GET(self):
@@ -372,6 +408,15 @@ class _Handler(BaseHTTPRequestHandler):
     # --- internals ---------------------------------------------------------------------------
     def _request(self) -> tuple[Request, str]:
         target = self.path
+        if self.tunnel_host is not None:   # origin form inside a CONNECT tunnel: https
+            parts = urlsplit(target)
+            host = (self.headers.get("Host", "") or self.tunnel_host).partition(":")[0].lower() or self.tunnel_host
+            path = parts.path or "/"
+            url = f"https://{host}{path}" + (f"?{parts.query}" if parts.query else "")
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length > 0 else b""
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            return Request(self.command, url, host, path, parts.query, headers, body, self.client_address[0]), "connect"
         if target.lower().startswith(("http://", "https://")):
             parts = urlsplit(target)
             via = "proxy"

@@ -151,7 +151,7 @@ def report(poller: Poller, heavy: Poller) -> None:
 def test_datasette_answers_during_crawl_and_extraction(replica, tmp_path):
     db = tmp_path / "archive.db"  # Datasette names the database after the file: metadata says archive
     open_db(db).conn.close()  # a fresh archive, as the scheduler creates it
-    env = dict(os.environ, http_proxy=replica.proxy_url, PYTHONUNBUFFERED="1")
+    env = dict(os.environ, http_proxy=replica.proxy_url, https_proxy=replica.proxy_url, PYTHONUNBUFFERED="1")
     env.pop("NIANBAO_DB", None)
     crawl_args = ["--db", str(db), "--no-polite", "--log-level", "INFO"]
 

@@ -28,7 +28,7 @@ def crawl_cmd(db, *args):
 
 
 def crawl(replica, db, *args, timeout=150):
-    env = dict(os.environ, http_proxy=str(replica.proxy_url))
+    env = dict(os.environ, http_proxy=str(replica.proxy_url), https_proxy=str(replica.proxy_url))
     env.pop("NIANBAO_DB", None)
     p = subprocess.run(crawl_cmd(db, *args), cwd=ROOT, env=env, capture_output=True, text=True,
                        timeout=timeout)
@@ -47,7 +47,8 @@ def rows(db, sql, *params):
 
 def fetch(replica, url) -> tuple[int, bytes]:
     """The bytes the replica serves for url, through the proxy, with a plain client."""
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": replica.proxy_url}))
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": replica.proxy_url, "https": replica.proxy_url}),
+                                         urllib.request.HTTPSHandler(context=replica.tls.client_context()))
     try:
         with opener.open(url, timeout=10) as r:
             return r.status, r.read()
@@ -128,7 +129,8 @@ def test_gbk_pages_keep_their_bytes_and_encoding(full_crawl):
 def test_no_request_leaves_the_allowed_domains(full_crawl):
     log = full_crawl["log"]
     assert log
-    assert {e.via for e in log} == {"proxy"}                     # no CONNECT, nothing direct
+    assert {e.via for e in log} == {"proxy", "connect"}          # https through CONNECT, nothing direct
+    assert all(e.status == 200 for e in log if e.method == "CONNECT")   # tunnels to replica hosts only
     assert {e.host for e in log} <= all_allowed_domains()
 
 
@@ -240,7 +242,7 @@ def test_faults_are_recorded_and_the_run_finishes(replica, tmp_path):
 def test_sigkill_midway_leaves_a_sound_archive_and_the_next_run_completes(replica, tmp_path):
     db = tmp_path / "a.db"
     agency = "xizang_zjt"
-    env = dict(os.environ, http_proxy=replica.proxy_url)
+    env = dict(os.environ, http_proxy=replica.proxy_url, https_proxy=replica.proxy_url)
     cmd = crawl_cmd(db, agency, "--set", "DOWNLOAD_DELAY=0.15", "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
     child = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

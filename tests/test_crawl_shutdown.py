@@ -72,7 +72,7 @@ MOMENTS = [
 def interrupt(replica, tmp_path, name, when, signals, attempt) -> tuple[int, float, str, list[dict]]:
     """Start a crawl of every agency, SIGINT it at `when`, return (rc, seconds to exit, output, runs)."""
     db = tmp_path / f"{name.split()[0]}-{attempt}.db"
-    env = dict(os.environ, http_proxy=replica.proxy_url, PYTHONUNBUFFERED="1")
+    env = dict(os.environ, http_proxy=replica.proxy_url, https_proxy=replica.proxy_url, PYTHONUNBUFFERED="1")
     env.pop("NIANBAO_DB", None)
     log = tmp_path / f"{db.stem}.log"
     cmd = [sys.executable, "-m", "crawler.run", "--db", str(db), "--no-polite", "--log-level", "INFO"]

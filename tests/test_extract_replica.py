@@ -38,7 +38,9 @@ def challenge_cookies(server, chromium_path, url) -> str:
 class Fetcher:
     def __init__(self, server, chromium_path):
         self.server, self.chromium_path = server, chromium_path
-        self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": server.proxy_url}))
+        self.opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({"http": server.proxy_url, "https": server.proxy_url}),
+            urllib.request.HTTPSHandler(context=server.tls.client_context()))
         self.cookies: dict[str, str] = {}
 
     def get(self, url: str) -> tuple[bytes, str | None]:

@@ -609,8 +609,9 @@ def wget_warc(replica, out: Path, *args: str) -> Path:
     """`wget --warc-file` through the replica web (its proxy), as someone would archive the sites."""
     if not os.path.exists(WGET):
         pytest.fail("wget not found: install Debian's wget (make deps)")
-    proc = subprocess.run([WGET, "-q", "--no-config", f"--warc-file={out}", "-P", str(out.parent / "files"), *args],
-                          env={"http_proxy": replica.proxy_url, "PATH": os.environ["PATH"]},
+    proc = subprocess.run([WGET, "-q", "--no-config", f"--warc-file={out}", "-P", str(out.parent / "files"),
+                           f"--ca-certificate={replica.tls.ca_file}", *args],
+                          env={"http_proxy": replica.proxy_url, "https_proxy": replica.proxy_url, "PATH": os.environ["PATH"]},
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode in (0, 8), proc.stderr   # 8: the server answered an error (Suizhou's challenge)
     return out.with_name(out.name + ".warc.gz")

@@ -302,6 +302,19 @@ class Site:
         """Beside the report's page (TRS)."""
         return self.page_dir(report) + filename
 
+    def https_linked(self, report: Report) -> bool:
+        """Whether the report's page links its attachments by https:// on the same host, as many
+        real sites do: the TRS portals of Hunan, Guangxi and Xizang here (the replica answers https
+        through CONNECT); Hanweb and Suizhou link them by http."""
+        return self.family in ("trs_hunan", "trs_guangxi", "trs_xizang")
+
+    def linked_attachment_url(self, report: Report, filename: str) -> str:
+        """The attachment's URL as the report page links it (and as the crawler archives it)."""
+        url = self.attachment_url(report, filename)
+        if self.https_linked(report) and url.startswith("http://"):
+            return "https://" + url[len("http://"):]
+        return url
+
     def column_of(self, item: Report | Notice) -> str:
         """The (sub-)column an item is listed in; "" for a site with one column."""
         return ""
@@ -371,7 +384,7 @@ class Site:
     def body_with_attachments(self, report: Report, relative_to: str | None = None) -> str:
         links = []
         for att in report.attachments:
-            href = self.attachment_url(report, att.filename)
+            href = self.linked_attachment_url(report, att.filename)
             if relative_to and href.startswith(relative_to):
                 href = "./" + href[len(relative_to):]
             links.append((att.filename, href))
