@@ -260,3 +260,14 @@ def test_ocr_gaps_in_a_two_line_title():
             "《条例》要求编制此报告。\n2024 年,我区主动公开政府信息 100 条。")
     m = extract_meta(from_text(text))
     assert (m["agency"], m["region_code"], m["year"]) == ("淮安市洪泽区人民政府", "320813", 2024)
+
+
+def test_a_township_that_calls_itself_我乡_and_names_itself_once():
+    text = ("现将我乡2014年政府信息公开工作报告公开如下。\n今年以来,我乡把政府公开工作纳入年度计划。\n"
+            "2014年,南薰乡未收取任何政府信息公开费用。")
+    m = extract_meta(from_text(text))
+    assert m["agency"] == "南薰乡人民政府" and any("township" in w for w in m["warnings"])
+    # two townships named, or none: nothing
+    two = text + "\n白塔乡也派员参加了培训。"
+    assert extract_meta(from_text(two))["agency"] is None
+    assert extract_meta(from_text("我镇2016年度无申请。我镇将继续做好工作。全镇干部群众。"))["agency"] is None

@@ -353,6 +353,24 @@ def year_from_text(text: str, published_year: int | None) -> int | None:
     return scores.most_common(1)[0][0]
 
 
+# ---------------------------------------------------------------- townships
+
+_GENERIC_TOWN = re.compile(r"(?:[全本我各该每一两多其此]|城|县|村|集|下|家|返|市|农|区)[乡镇]$")   # 全乡, 城乡, 要求全乡
+
+
+def township_named(text: str) -> str | None:
+    """A township's report that calls itself only 我乡 / 本镇 and names itself once or twice
+    (「2014年,南薰乡未收取…」): its people's government, when the text names exactly one such township."""
+    head = text[:20000]
+    counts = Counter(re.findall(r"[我本]([乡镇])", head))
+    if not counts or counts.most_common(1)[0][1] < 2:
+        return None
+    kind = counts.most_common(1)[0][0]
+    names = {n for n in re.findall(r"(?:^|[,。;:、\s()]|年度?)([\u4e00-\u9fff]{2,3}" + kind + r")(?=[\u4e00-\u9fff])", head)
+             if not _GENERIC_TOWN.search(n)}
+    return next(iter(names)) + "人民政府" if len(names) == 1 else None
+
+
 # ---------------------------------------------------------------- signature
 
 def signature_name(text: str) -> str | None:
@@ -527,6 +545,10 @@ def extract_meta(doc: Document, url: str | None = None) -> dict:
         if slug is None and len(host_slugs) == 1:
             slug = host_slugs[0]
             warnings.append("agency taken from the site's host alone")
+        if slug is None:
+            unresolved = township_named(body)
+            if unresolved:
+                unresolved_notes = [f"agency {unresolved}: the only township the text names (it calls itself 我乡/我镇)"]
     if slug:
         agency = load_registry()[slug]["name"]
     elif unresolved:
