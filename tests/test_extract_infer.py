@@ -258,3 +258,17 @@ def test_ocr_figures_of_a_failing_identity_are_withheld():
     assert res.needs_review and "OCR'd figures fail t3.columns.new" in res.needs_review
     res = tables.stats_from_grids([rows_grid(rows, "pdf p3 table[0]")])
     assert val(res, "new") == 3 and val(res, "new", "natural_person") == 9
+
+
+def test_ocr_figures_no_check_confirms_are_withheld():
+    """A row OCR read only in part (a lone 总计 8 where the scan prints 0 0 0 0 0 0 0): no identity can
+    confirm it, so it is not taken; a fully read row that adds up is."""
+    from archive.extract.grid import rows_grid
+    head = ["申请人情况", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+    rows = [head, ["一、本年新收政府信息公开申请数量", "9", "0", "0", "0", "0", "0", "9"],
+            ["二、上年结转政府信息公开申请数量", "", "", "", "", "", "", "8"]]
+    res = tables.stats_from_grids([rows_grid(rows, "ocr p3 block[0]")])
+    assert val(res, "new") == 9 and val(res, "new", "natural_person") == 9
+    assert val(res, "carried_over") is None
+    assert any("no check of the report could confirm" in w for w in res.warnings)
+    assert res.needs_review is None

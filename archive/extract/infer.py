@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from archive.extract.checks import _outcome_rows, _template
 from archive.extract.model import Stat
-from archive.keys import T3_APPLICANT_COLS, T3_COLS, T4_OUTCOMES, T4_ROWS
+from archive.keys import T3_APPLICANT_COLS, T3_COLS, T4_COLS, T4_OUTCOMES, T4_ROWS
 
 _EPS = 1e-6
 Key = tuple[str, str, str]
@@ -135,10 +135,13 @@ def infer_blanks(stats: list[Stat], blanks: list[Stat], template: int | None
     return inferred, warnings
 
 
-def withhold_failing_ocr(stats: list[Stat], template: int | None) -> tuple[list[Stat], list[str]]:
-    """OCR misreads digits (0/8, 3/9): an identity of tables 三/四 whose cells are all read and fail
-    cannot say which one is wrong, so every OCR'd figure of it is withheld (source `ocr ...`), with
-    a warning naming the identity. Figures read from text or tags are the report's and stay."""
+def confirm_ocr(stats: list[Stat], template: int | None) -> tuple[list[Stat], list[str], list[str]]:
+    """OCR misreads digits (0/8, 3/9) and misses cells, so an OCR'd figure of tables 三/四 (source
+    `ocr ...`) is kept only where the report's arithmetic confirms it (it belongs to an identity whose
+    every cell was read and that holds) or its row was read whole but for one cell (with no identity
+    failing). OCR'd figures of a failing identity, or of a row read in part that no check confirms
+    (a lone 总计 8 where the scan prints a row of 0s), are withheld with a warning. Figures read from text or tags are the report's and stay.
+    Returns (kept stats, warnings, names of the failing identities)."""
     known: dict[Key, float] = {}
     ocr: set[Key] = set()
     for s in stats:
@@ -148,17 +151,34 @@ def withhold_failing_ocr(stats: list[Stat], template: int | None) -> tuple[list[
             if s.source.startswith("ocr"):
                 ocr.add(key)
     if not ocr:
-        return stats, []
-    drop: set[Key] = set()
-    failed = []
+        return stats, [], []
+    confirmed: set[Key] = set()
+    failed: set[Key] = set()
+    failing = []
     for name, _says, left, right in _identities(known, {}, template):
         keys = [*left, *right]
-        if all(k in known for k in keys) and any(k in ocr for k in keys) \
-                and abs(sum(known[k] for k in left) - sum(known[k] for k in right)) > _EPS:
-            drop.update(k for k in keys if k in ocr)
-            failed.append(name)
+        if not all(k in known for k in keys) or not any(k in ocr for k in keys):
+            continue
+        if abs(sum(known[k] for k in left) - sum(known[k] for k in right)) > _EPS:
+            failed.update(keys)
+            failing.append(name)
+        else:
+            confirmed.update(keys)
+    read = {}
+    for t, r, _c in known:
+        read[(t, r)] = read.get((t, r), 0) + 1
+    width = {"3": len(T3_COLS), "4": len(T4_COLS)}
+    nearly_whole = {k for k in ocr if read[k[:2]] >= width[k[0]] - 1}    # a row OCR read but one cell of
+    drop = {k for k in ocr if k in failed or (k not in confirmed and k not in nearly_whole)}
     if not drop:
-        return stats, []
+        return stats, [], []
     kept = [s for s in stats if (s.table, s.row, s.col) not in drop]
-    return kept, [f"OCR'd figures fail {', '.join(failed)}: their {len(drop)} OCR'd figures withheld "
-                  f"(a misread digit cannot be placed)"]
+    warnings = []
+    if failing:
+        warnings.append(f"OCR'd figures fail {', '.join(failing)}: their OCR'd figures withheld "
+                        f"(a misread digit cannot be placed)")
+    unconfirmed = len(drop - failed)
+    if unconfirmed:
+        warnings.append(f"{unconfirmed} OCR'd figures of tables 三/四 that no check of the report could "
+                        f"confirm withheld")
+    return kept, warnings, failing

@@ -19,7 +19,7 @@ from functools import lru_cache
 from archive.extract import checks
 from archive.extract import labels as L
 from archive.extract.grid import Cell, Grid, html_grids, text_grids
-from archive.extract.infer import infer_blanks, withhold_failing_ocr
+from archive.extract.infer import confirm_ocr, infer_blanks
 from archive.extract.model import Stat, TableResult
 from archive.extract.runs import split_run
 from archive.keys import T2_COLS, T3_COLS, T4_COLS, T4_ROWS, t3_rows
@@ -652,15 +652,15 @@ def stats_from_grids(grids: list[Grid], text: str = "") -> TableResult:
     blanks = list(m.blanks.values())
     if any(b.row.startswith("other.") for b in blanks) or m.t3_other - {"other"}:
         blanks = [b for b in blanks if b.row != "other"]   # a 2021 (六)其他处理 group row, not a row
-    printed, ocr_warnings = withhold_failing_ocr(m.stats, template)
+    printed, ocr_warnings, ocr_failing = confirm_ocr(m.stats, template)
     inferred, warnings = infer_blanks(printed, blanks, template)
     stats = printed + inferred
     done = {(s.table, s.row, s.col) for s in inferred}
     blanks = [b for b in blanks if (b.table, b.row, b.col) not in done]
     reason = checks.review_reason(stats, blanks, checks.run_checks(stats, template), m.conflicts)
-    if ocr_warnings:
-        reason = "; ".join(filter(None, [reason, ocr_warnings[0]]))
-        warnings = ocr_warnings + warnings
+    if ocr_failing:
+        reason = "; ".join(filter(None, [reason, f"OCR'd figures fail {', '.join(ocr_failing)}"]))
+    warnings = ocr_warnings + warnings
     if reason:
         warnings.append(f"needs review: {reason}")
     return TableResult(stats=stats, template=template, has_indicator_table=m.has_indicator,
