@@ -9,7 +9,8 @@ running; extraction: while the extract row is running), and sends SIGKILL to the
 to its process group, or to the whole process tree. Then it checks:
 
 - the archive lock is free within a second of the kill, and every process of the tree is gone
-  within 5 s (the children die with the scheduler: batch.die_with_parent). Without that, a crawl
+  within 20 s (the children die with the scheduler: batch.die_with_parent; the table's `left` counts
+  those still alive after 5 s: a browser's driver and Chromium follow their dead crawl child more slowly). Without that, a crawl
   child against the replica still ends by itself within seconds (the replica died with the
   scheduler), which is why the lock is looked at after one second;
 - `PRAGMA integrity_check` is ok and every body hashes to its sha256;
@@ -52,6 +53,7 @@ class Trial:
     delay: float = 0.0
     killed_in: str = ""          # what the archive showed at the kill
     leftover: int = 0            # processes of the tree alive 5 s after the kill
+    lingered: list[str] = field(default_factory=list)   # ... and still alive 20 s after it (their names)
     lock_free: bool = False
     integrity: str = ""
     bad_bodies: int = -1
@@ -64,7 +66,7 @@ class Trial:
 
     @property
     def ok(self) -> bool:
-        return (self.leftover == 0 and self.lock_free and self.integrity == "ok" and self.bad_bodies == 0
+        return (not self.lingered and self.lock_free and self.integrity == "ok" and self.bad_bodies == 0
                 and self.next_rc == 0 and self.running_left == 0 and not self.not_ok
                 and self.missing_reports == 0 and self.unextracted == 0)
 
@@ -131,6 +133,14 @@ def _alive(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def _name(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")[:80] or str(pid)
+    except OSError:
+        return str(pid)
 
 
 def _phase_now(db: Path) -> str:
@@ -234,6 +244,10 @@ def run_trial(n: int, workdir: Path, agencies: list[str], form: str, phase: str,
     while time.monotonic() < end and any(_alive(p) for p in tree):
         time.sleep(0.05)
     trial.leftover = sum(_alive(p) for p in tree)
+    end = time.monotonic() + 15   # a browser (Playwright's driver, Chromium) may take a while to follow
+    while time.monotonic() < end and any(_alive(p) for p in tree):
+        time.sleep(0.1)
+    trial.lingered = [_name(p) for p in tree if _alive(p)]
     for pid in tree:  # whatever is left must not disturb the next trials (it is counted above)
         if _alive(pid):
             try:
@@ -278,7 +292,7 @@ def format_trial(t: Trial) -> str:
     return (f"{t.n:>2}  {t.form:7} {t.phase:10} {t.how:9} {t.delay:5.2f}  {t.killed_in:13} {t.leftover:>4} "
             f"{'free' if t.lock_free else 'HELD':4} {t.integrity[:9]:9} {t.bad_bodies:>3} {t.next_rc!s:>4} "
             f"{t.running_left:>7} {t.missing_reports:>7} {t.unextracted:>6} {t.seconds:5.1f}  "
-            + ("ok" if t.ok else "FAILED " + "; ".join(t.not_ok)))
+            + ("ok" if t.ok else "FAILED " + "; ".join(t.not_ok + [f"left: {n}" for n in t.lingered])))
 
 
 def plan(trials: int, rng: random.Random) -> list[tuple[str, str, str]]:

@@ -252,3 +252,29 @@ def test_sigkill_trials_leave_a_sound_archive_and_the_next_run_completes(tmp_pat
     table = "\n".join([killtrials.HEADER, *map(killtrials.format_trial, results)])
     assert all(t.ok for t in results), table
     assert {t.killed_in for t in results} >= {"crawl", "extraction"}, table
+
+
+def test_a_refusal_names_the_lock_holder_and_says_when_its_starter_is_gone(tmp_path):
+    """The lock file names the scheduler, then its child: a lock held by a child whose scheduler is
+    dead (what PR_SET_PDEATHSIG now prevents) is refused saying so, not naming the dead pid alone."""
+    from batch import ArchiveLock, BatchError
+    db = tmp_path / "archive.db"
+    holder = subprocess.Popen([PY, "-c", f"""
+import fcntl, os, sys, time
+fd = os.open({str(db) + '.lock'!r}, os.O_RDWR | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)
+os.pwrite(fd, f"999999999\\n{{os.getpid()}}\\n".encode(), 0)
+print("locked", flush=True)
+time.sleep(60)
+"""], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(BatchError) as e:
+            ArchiveLock(db).acquire()
+        assert str(e.value) == (f"archive.db is in use by another run (pid 999999999, gone; "
+                                f"its child pid {holder.pid} still holds the lock)")
+    finally:
+        holder.kill()
+        holder.wait()
+    with ArchiveLock(db) as lock:   # free again once the holder is gone
+        assert Path(lock.path).read_text() == f"{os.getpid()}\n"
