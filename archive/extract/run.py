@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from archive.db import DEFAULT_DB, open_db
 from archive.extract import EXTRACTOR_VERSION, ExtractError, NotAReport
-from archive.extract.extract import extract_document
+from archive.extract.sandbox import Sandbox
 from archive.extract.assess import assess
 from archive.store import open_run, sha256, transaction, utcnow
 
@@ -60,6 +60,7 @@ class Pass:
         self.counts = Counts()
         self.done_pages: set[int] = set()
         self.stopping = False
+        self.sandbox = Sandbox()   # every document read in a worker within time, memory and size limits
 
     # ------------------------------------------------------------ selecting
     def candidates(self):
@@ -146,8 +147,8 @@ class Pass:
 
     def _extract(self, cap: dict) -> dict:
         headers = json.loads(cap["headers"] or "{}")
-        return extract_document(self.body(cap["body_sha256"]), url=cap["final_url"] or cap["url"],
-                                content_type=cap["content_type"], headers=headers)
+        return self.sandbox.extract(self.body(cap["body_sha256"]), url=cap["final_url"] or cap["url"],
+                                    content_type=cap["content_type"], headers=headers)
 
     def group(self, page: dict | None, attachments: list[dict]) -> None:
         """Extract a report page with its attachments (or a lone attachment) and store the report."""
@@ -311,6 +312,7 @@ def run_extract(db_path=DEFAULT_DB, *, all: bool = False, agencies: list[str] | 
         reason, status, failure = "error", "failing", f"{type(e).__name__}: {e}"
         raise
     finally:
+        p.sandbox.close()
         counts = p.counts.as_dict(run_id)
         db["runs"].update(run_id, {
             "finished_at": utcnow(), "finish_reason": reason, "status": status,
