@@ -23,9 +23,11 @@ from archive.extract.grid import Cell, Grid
 from archive.extract.labels import norm
 from archive.extract.model import TableResult
 from archive.extract.safezip import UnsafeZip, check_zip
+from archive.extract.sandbox import unlimited_child
 from archive.extract.tables import stats_from_grids
 
-TIMEOUT = 120.0                 # seconds for one conversion (a first start of soffice takes ~5 s)
+TIMEOUT = 100.0                 # seconds for one conversion (a first start of soffice takes ~5 s);
+                                # below the extraction sandbox's 120 s per document
 MAX_SHEET_CELLS = 200_000
 TARGET = {"doc": "docx", "wps": "docx", "xls": "xlsx", "et": "xlsx"}
 
@@ -53,7 +55,8 @@ def convert(data: bytes, kind: str, timeout: float = TIMEOUT) -> bytes:
         cmd = [exe, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--norestore",
                "--nolockcheck", "--convert-to", target, "--outdir", str(out_dir), str(src)]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp,
-                                env=dict(os.environ, HOME=tmp), start_new_session=True)
+                                env=dict(os.environ, HOME=tmp), start_new_session=True,
+                                preexec_fn=unlimited_child)     # the sandbox's RLIMIT_AS lifted
         try:
             _, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
