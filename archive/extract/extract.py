@@ -17,6 +17,7 @@ from archive.extract import checks, docx, office, ofd, pdf, tables
 from archive.extract.document import (Document, decode, from_html, from_text, is_html, looks_binary,
                                       unwrap_lines)
 from archive.extract.meta import extract_meta, looks_like_report_title
+from archive.extract.labels import invalid_value
 from archive.extract.model import Stat, TableResult
 from archive.extract.prose import prose_figures
 from archive.extract.summary import build_summary, prose_stats
@@ -146,6 +147,11 @@ def extract_document(data: bytes, *, url: str | None = None, content_type: str |
     prose_warnings: list[str] = []   # ambiguous prose statements, left out
     prose = prose_figures(unwrap_lines(doc.text) if kind in BINARY_KINDS else doc.text, meta["year"],
                           prose_warnings)
+    for key, fig in list(prose.items()):   # the validation every table figure gets (labels.invalid_value)
+        problem = invalid_value("prose", "value", fig.value)
+        if problem:
+            prose_warnings.append(f"prose {key}: {problem}, not taken ({fig.label[:60]})")
+            del prose[key]
     template = found.template
     table_stats = list(found.stats)
     found_checks = checks.run_checks(table_stats, template)

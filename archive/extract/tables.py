@@ -577,6 +577,10 @@ class _Mapper:
         ok, v, vunit = L.parse_value(value_cell[1].text)
         if not ok or v is None:
             return
+        problem = L.invalid_value("indicator", "value", v)   # the same validation as every other figure
+        if problem:
+            self.warnings.append(f"{g.source(r, value_cell[0])}: indicator {path}: {problem}, not taken")
+            return
         unit = unit or vunit
         stat = Stat("indicator", path, "value", v, path, unit, g.source(r, value_cell[0]))
         if ("indicator", path, "value") in self.keys:
