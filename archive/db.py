@@ -179,8 +179,15 @@ def _m9_checks_run(db: sqlite_utils.Database) -> None:
     _create_summary_view(db, review=True, checks_run=True)
 
 
+def _m10_region_code(db: sqlite_utils.Database) -> None:
+    """reports.region_code: the GB/T 2260 division code of the place the agency's name gives (the gazetteer
+    of archive/extract/places.py), NULL where the name gives none or it cannot be told for sure."""
+    db["reports"].add_column("region_code", str)
+
+
 MIGRATIONS = [_m1_base, _m2_summary_view, _m3_datasette_views, _m4_search_and_integer_summary,
-              _m5_published_time, _m6_listings, _m7_review_and_inferred, _m8_assessments, _m9_checks_run]
+              _m5_published_time, _m6_listings, _m7_review_and_inferred, _m8_assessments, _m9_checks_run,
+              _m10_region_code]
 
 
 def open_db(path: str | os.PathLike = DEFAULT_DB, *, migrate: bool = True) -> sqlite_utils.Database:

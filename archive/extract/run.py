@@ -29,7 +29,7 @@ from archive.extract.assess import assess
 from archive.store import open_run, sha256, transaction, utcnow
 
 BATCH = 50
-_META_KEYS = ("title", "published", "published_time", "index_no", "publisher", "doc_no")
+_META_KEYS = ("title", "published", "published_time", "index_no", "publisher", "doc_no", "region_code")
 _CAPTURE_COLS = ", ".join(("id", "kind", "url", "final_url", "referer", "agency", "fetch_mode",
                            "content_type", "headers", "body_sha256", "revisit_of", "error", "status"))
 _GOOD = "status = 200 AND body_sha256 IS NOT NULL AND error IS NULL"
