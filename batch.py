@@ -118,11 +118,12 @@ class ArchiveLock:
 
     Protocol, for anything else that writes the archive: open `<db>.lock`, flock(LOCK_EX | LOCK_NB),
     write your pid. The kernel releases a flock when the last fd of it closes, so a killed holder
-    never blocks the next run by itself. The lock fd is handed to the child processes (the lock
-    stays held while a child writes); the children die with the process that started them
-    (`die_with_parent`), so a SIGKILL of the scheduler in any form (it alone, its process group,
-    the tree) leaves no child holding it. The children's pids are written on the following lines
-    (`holding`), so a refusal names who holds the lock, and says when its starter is gone.
+    never blocks the next run by itself. The fd stays with the process that took the lock (it is
+    not handed to the children: a process a child forks would inherit it and outlive them both);
+    the children die with that process (`die_with_parent`), so a SIGKILL of the scheduler in any
+    form (it alone, its process group, the tree) frees the lock and leaves no child writing. The
+    child's pid is written on the next line (`holding`), so a refusal names who holds the lock,
+    and says when its starter is gone.
     """
 
     def __init__(self, db_path: str | os.PathLike):
@@ -324,9 +325,10 @@ class Runner:
     def _run_child(self, argv: list[str], batch: str, lock: ArchiveLock | None,
                    block_stop: bool = False) -> tuple[int, int]:
         """Run one child to its end (or stop it, bounded); returns (exit code, pid)."""
-        pass_fds = (lock.fd,) if lock and lock.fd is not None else ()
-        # Own process group: a terminal's Ctrl-C reaches the child only through stop(), once.
-        proc = subprocess.Popen(argv, cwd=ROOT, env=self._env(batch), pass_fds=pass_fds,
+        # Own process group: a terminal's Ctrl-C reaches the child only through stop(), once. The lock
+        # fd is not handed down: the child dies with us (die_with_parent), and a process the child
+        # forks (the extractor's sandbox workers) would otherwise hold the lock after both are gone.
+        proc = subprocess.Popen(argv, cwd=ROOT, env=self._env(batch),
                                 process_group=0, preexec_fn=die_with_parent(os.getpid(), block_stop))
         self._child = proc
         if lock:
