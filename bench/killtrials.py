@@ -165,7 +165,7 @@ def _wait_phase(db: Path, proc, phase: str, rng: random.Random, deadline: float)
         if _rows(db, "SELECT 1 FROM runs WHERE kind = ? AND status = 'running'", [kind]):
             break
         time.sleep(0.02)
-    delay = rng.uniform(0.0, 1.5 if phase == "crawl" else 0.4)
+    delay = rng.uniform(0.0, 0.6 if phase == "crawl" else 0.4)   # within a one-agency crawl / extraction
     time.sleep(delay)
     return delay
 

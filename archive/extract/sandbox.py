@@ -17,9 +17,11 @@ virtual memory says little about what it uses.
 """
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import resource
+import signal
 import traceback
 
 from archive.extract import ExtractError
@@ -52,8 +54,18 @@ def _errors() -> dict[str, type]:
     return {name: obj for name, obj in vars(ex).items() if isinstance(obj, type) and issubclass(obj, ExtractError)}
 
 
+def _die_with_parent() -> None:
+    """SIGKILL when the pass dies (Linux PR_SET_PDEATHSIG): a killed pass must not leave its worker
+    waiting on a pipe it holds both ends of (the fork copied the parent's end)."""
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)   # 1 = PR_SET_PDEATHSIG
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:   # it died before the prctl
+        os._exit(1)
+
+
 def _serve(conn, memory_mb: float) -> None:
     """The worker: read documents from the pipe, answer (True, result) or (False, (error class, message))."""
+    _die_with_parent()
     from archive.extract.extract import extract_document   # before the limit: loading is not reading
     limit = int(memory_mb * 1024 * 1024)
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
