@@ -88,6 +88,8 @@ def _read_binary(kind: str, data: bytes) -> TableResult:
     except ExtractError:
         raise
     except Exception as e:  # a damaged file: the library's own error, said clearly
+        if isinstance(e, MemoryError):   # the sandbox's memory limit: not a damaged file
+            raise
         raise UndecodableInput(f"unreadable {kind.upper()}: {type(e).__name__}: {e}") from None
 
 

@@ -94,6 +94,8 @@ def read_xlsx(data: bytes) -> TableResult:
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
     except Exception as e:
+        if isinstance(e, MemoryError):   # the sandbox's memory limit: not a damaged file
+            raise
         raise ConversionError(f"not a readable .xlsx ({type(e).__name__}: {e})") from e
     grids: list[Grid] = []
     texts: list[str] = []

@@ -114,6 +114,8 @@ def _open(data: bytes):
         pdf = pdfplumber.open(io.BytesIO(data))
         return pdf, pdf.pages
     except Exception as e:
+        if isinstance(e, MemoryError):   # the sandbox's memory limit: not a damaged file
+            raise
         if "password" in f"{type(e).__name__} {e!r}".lower():
             raise PdfReadError("password-protected PDF: cannot be read without its password") from e
         raise PdfReadError(f"not a readable PDF ({type(e).__name__}: {e})") from e
@@ -132,6 +134,8 @@ def read_pdf(data: bytes) -> PdfResult:
             try:
                 text = page.extract_text() or ""
             except Exception as e:
+                if isinstance(e, MemoryError):   # the sandbox's memory limit: not a damaged file
+                    raise
                 warnings.append(f"pdf p{pno}: text unreadable ({type(e).__name__}: {e})")
                 text = ""
             if _garbled(text) or len(norm(text)) < _NO_TEXT:
@@ -155,6 +159,8 @@ def read_pdf(data: bytes) -> PdfResult:
                 placed += grids
                 warnings += warn
             except Exception as e:
+                if isinstance(e, MemoryError):   # the sandbox's memory limit: not a damaged file
+                    raise
                 warnings.append(f"pdf p{pno}: tables unreadable ({type(e).__name__}: {e})")
             finally:
                 page.close()
@@ -188,6 +194,8 @@ def _ocr_pages(data: bytes, scanned: list[int], texts: list[str], placed: list[G
             texts[pno - 1] = page_text(words)
             grids, warn = page_grids(words, f"ocr p{pno}", reread=lambda boxes: ocr.reread_cells(png, boxes))
         except Exception as e:
+            if isinstance(e, MemoryError):   # the sandbox's memory limit: not a damaged file
+                raise
             warnings.append(f"pdf p{pno}: OCR failed ({type(e).__name__}: {e})")
             continue
         done += 1

@@ -108,6 +108,8 @@ class _Mapper:
                 try:
                     self.row(g, r, row)
                 except Exception as e:  # a malformed row must not lose the rest of the document
+                    if isinstance(e, MemoryError):   # the sandbox's memory limit: not a damaged file
+                        raise
                     self.warnings.append(f"{g.source(r, 0)}: {type(e).__name__}: {e}")
         self.flush_blank_row()
         self.resolve_unlabelled()
