@@ -10,18 +10,16 @@ Limits (environment variables, read when a Sandbox is made):
     NIANBAO_EXTRACT_MEMORY_MB   address space of the worker                   (default 3072)
     NIANBAO_EXTRACT_MAX_MB      size of a document read at all                (default 30, the crawler's
                                                                                DOWNLOAD_MAXSIZE)
-The worker is forked from the pass (the extractor's modules already loaded: no start-up per document)
-and reused until a document breaks a limit. Programs it starts (Tesseract, LibreOffice) get their own
+The worker is forked from a fork server (nothing of the pass inherited, the same memory baseline every
+time), loads the extractor once and is reused until a document breaks a limit. Programs it starts (Tesseract, LibreOffice) get their own
 timeouts from the readers and the limit back to the hard one (`unlimited_child`), since a converter's
 virtual memory says little about what it uses.
 """
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
 import os
 import resource
-import signal
 import traceback
 
 from archive.extract import ExtractError
@@ -54,18 +52,8 @@ def _errors() -> dict[str, type]:
     return {name: obj for name, obj in vars(ex).items() if isinstance(obj, type) and issubclass(obj, ExtractError)}
 
 
-def _die_with_parent() -> None:
-    """SIGKILL when the pass dies (Linux PR_SET_PDEATHSIG): a killed pass must not leave its worker
-    waiting on a pipe it holds both ends of (the fork copied the parent's end)."""
-    ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)   # 1 = PR_SET_PDEATHSIG
-    parent = multiprocessing.parent_process()
-    if parent is not None and os.getppid() != parent.pid:   # it died before the prctl
-        os._exit(1)
-
-
 def _serve(conn, memory_mb: float) -> None:
     """The worker: read documents from the pipe, answer (True, result) or (False, (error class, message))."""
-    _die_with_parent()
     from archive.extract.extract import extract_document   # before the limit: loading is not reading
     limit = int(memory_mb * 1024 * 1024)
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -99,7 +87,11 @@ class Sandbox:
         self.seconds = seconds if seconds is not None else env["seconds"]
         self.memory_mb = memory_mb if memory_mb is not None else env["memory_mb"]
         self.max_bytes = int((max_mb if max_mb is not None else env["max_mb"]) * 1024 * 1024)
-        self._ctx = multiprocessing.get_context("fork")
+        # forkserver: a worker forks from a small clean process, so it holds nothing of the pass (its
+        # heap, its SQLite connection, the archive lock's fd, the other end of its pipe: a killed pass
+        # leaves it reading EOF, and it ends) and its memory limit means the same whatever the pass did
+        # before; it loads the extractor itself (about a second, once per worker)
+        self._ctx = multiprocessing.get_context("forkserver")
         self._proc = self._conn = None
 
     def __enter__(self) -> "Sandbox":
