@@ -17,18 +17,12 @@ from pathlib import Path
 import pytest
 
 from archive.store import Archive, RunNotes
+from test_crawl import rows
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 
 
-def rows(db, sql, *params):
-    con = sqlite3.connect(db)
-    con.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in con.execute(sql, params)]
-    finally:
-        con.close()
 
 
 def env(**extra) -> dict:
