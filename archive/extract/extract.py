@@ -156,7 +156,7 @@ def extract_document(data: bytes, *, url: str | None = None, content_type: str |
             del prose[key]
     template = found.template
     table_stats = list(found.stats)
-    found_checks = checks.run_checks(table_stats, template)
+    found_checks = found.checks if found.checks is not None else checks.run_checks(table_stats, template)
     summary, summary_rows = build_summary(checks.summary_from_tables(table_stats, template), prose)
     stats = table_stats + prose_stats(prose) + summary_rows
     ocr_pages = getattr(found, "ocr_pages", 0)       # PDF pages read by OCR (pdf.PdfResult)

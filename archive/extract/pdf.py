@@ -223,7 +223,7 @@ def _best(a: TableResult, b: TableResult) -> TableResult:
     reading that shifts a row fails more, one that misses rows passes fewer); then the one with
     more figures; else a (the ruled reading)."""
     def score(r: TableResult):
-        found = checks.run_checks(r.stats, r.template)
+        found = r.checks if r.checks is not None else checks.run_checks(r.stats, r.template)
         passed = sum(1 for c in found if c.passed)
         return (passed - (len(found) - passed), len(r.stats))
     return b if score(b) > score(a) else a

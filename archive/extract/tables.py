@@ -663,14 +663,16 @@ def stats_from_grids(grids: list[Grid], text: str = "") -> TableResult:
     stats = printed + inferred
     done = {(s.table, s.row, s.col) for s in inferred}
     blanks = [b for b in blanks if (b.table, b.row, b.col) not in done]
-    reason = checks.review_reason(stats, blanks, checks.run_checks(stats, template), m.conflicts)
+    found_checks = checks.run_checks(stats, template)
+    reason = checks.review_reason(stats, blanks, found_checks, m.conflicts)
     if ocr_failing:
         reason = "; ".join(filter(None, [reason, f"OCR'd figures fail {', '.join(ocr_failing)}"]))
     warnings = ocr_warnings + warnings
     if reason:
         warnings.append(f"needs review: {reason}")
     return TableResult(stats=stats, template=template, has_indicator_table=m.has_indicator,
-                       text=text, warnings=m.warnings + warnings, blanks=blanks, needs_review=reason)
+                       text=text, warnings=m.warnings + warnings, blanks=blanks, needs_review=reason,
+                       checks=found_checks)
 
 
 def stats_from_html(root) -> TableResult:
