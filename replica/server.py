@@ -27,6 +27,7 @@ import socketserver
 import struct
 import threading
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -77,7 +78,7 @@ class ReplicaServer:
     """The replica web. corpus: a replica.corpus.Corpus (default: build_corpus(seed))."""
 
     def __init__(self, corpus=None, seed: int = 2024, host: str = "127.0.0.1", port: int = 0,
-                 challenge_ttl: float = 1800.0):
+                 challenge_ttl: float = 1800.0, extra_sites=()):
         if corpus is None:
             from replica.corpus import build_corpus  # lazy: the content module is built separately
             corpus = build_corpus(seed)
@@ -91,6 +92,11 @@ class ReplicaServer:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.sites: list[Site] = [cls(seed=seed) for cls in SITE_CLASSES]
+        # further sites holding their own reports, e.g. replica.sites.generated.generate_sites(8, seed=7)
+        self.sites += [copy.deepcopy(site) for site in extra_sites]
+        clash = [h for h, n in Counter(h for site in self.sites for h in site.hosts).items() if n > 1]
+        if clash:
+            raise ValueError(f"replica: hosts served by two sites: {', '.join(clash)}")
         for site in self.sites:
             if hasattr(site, "challenge_ttl"):
                 site.challenge_ttl = challenge_ttl
