@@ -265,6 +265,15 @@ def _command(env_var: str, module: str) -> list[str]:
     return shlex.split(override) if override else [sys.executable, "-m", module]
 
 
+def default_progress_every() -> float:
+    """Seconds between progress lines in a log: $NIANBAO_PROGRESS_EVERY, else 60 (0: no progress)."""
+    value = os.environ.get("NIANBAO_PROGRESS_EVERY")
+    try:
+        return float(value) if value else 60.0
+    except ValueError:
+        raise BatchError(f"NIANBAO_PROGRESS_EVERY must be a number of seconds, got {value!r}") from None
+
+
 def _describe_exit(rc: int) -> str:
     if rc < 0:
         try:
@@ -295,12 +304,17 @@ class Runner:
     """Runs crawl and extract children for one archive; one child at a time; stoppable from a signal."""
 
     def __init__(self, db_path, *, proxy_url: str | None = None, proxy_spki: str | None = None,
-                 stop_timeout: float = 60.0, echo=print):
+                 stop_timeout: float = 60.0, echo=print, progress_every: float | None = None,
+                 progress_stream=None):
         self.db_path = str(db_path)
         self.proxy_url = proxy_url
         self.proxy_spki = proxy_spki   # the replica's certificate key hash: Chromium trusts it (crawler/settings.py)
         self.stop_timeout = stop_timeout
         self.echo = echo
+        # progress of the crawl and extract children on stderr (progress.py): a bar on a terminal,
+        # else a line every progress_every seconds (None: $NIANBAO_PROGRESS_EVERY or 60; 0: none)
+        self.progress_every = default_progress_every() if progress_every is None else progress_every
+        self.progress_stream = progress_stream
         self.stopping = threading.Event()
         self._child: subprocess.Popen | None = None
 
@@ -311,6 +325,11 @@ class Runner:
         child = self._child  # no lock: this may run in a signal handler
         if child and child.poll() is None:
             child.send_signal(signal.SIGINT)
+
+    def _progress(self, kind: str, **kwargs):
+        """The progress reporter around one child (started before it, stopped after its rows are closed)."""
+        from progress import Progress
+        return Progress(self.db_path, kind, every=self.progress_every, stream=self.progress_stream, **kwargs)
 
     def _env(self, batch: str) -> dict:
         env = dict(os.environ, NIANBAO_DB=self.db_path, NIANBAO_BATCH=batch, PYTHONUNBUFFERED="1")
@@ -392,13 +411,15 @@ class Runner:
         argv += ["--refresh"] if refresh else []
         argv += [] if polite else ["--no-polite"]
         argv += ["--log-level", log_level] if log_level else []
-        outcome.crawl_rc = self._step("crawl", argv, outcome, lock)
+        with self._progress("crawl", agencies=agencies):
+            outcome.crawl_rc = self._step("crawl", argv, outcome, lock)
         return outcome.crawl_rc
 
     def extract(self, outcome: Outcome, *, all: bool = False, lock: ArchiveLock | None = None) -> int:
         argv = _command("NIANBAO_EXTRACT_CMD", "archive.extract.run") + ["--db", self.db_path]
         argv += ["--all"] if all else []
-        outcome.extract_rc = self._step("extract", argv, outcome, lock)
+        with self._progress("extract", all=all):
+            outcome.extract_rc = self._step("extract", argv, outcome, lock)
         return outcome.extract_rc
 
     def verify(self, outcome: Outcome, *, sample: int | None = None, lock: ArchiveLock | None = None) -> int:

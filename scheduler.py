@@ -358,6 +358,9 @@ def add_crawl_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
                              "WARNING for run)")
     parser.add_argument("--replica-log", default=default(None), metavar="FILE",
                         help="with --replica: write the replica's request log to FILE (JSON lines)")
+    parser.add_argument("--progress-every", type=float, default=default(None), metavar="S",
+                        help="progress on stderr while crawling and extracting: a live bar on a terminal, "
+                             "else a line every S seconds (default $NIANBAO_PROGRESS_EVERY or 60; 0: none)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -440,6 +443,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
     if args.polite is None:
         args.polite = not args.replica
+    if getattr(args, "progress_every", None) is not None:   # every Runner of this process reads it
+        os.environ["NIANBAO_PROGRESS_EVERY"] = str(args.progress_every)
     commands = {None: cmd_scheduler, "run": cmd_run, "extract": cmd_extract, "status": cmd_status,
                 "warc": cmd_warc, "verify": cmd_verify, "export": cmd_export}
     try:

@@ -8,6 +8,7 @@ runs that ended but could not be recorded (archive.store.RunNotes, e.g. on a ful
 """
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -122,28 +123,34 @@ def format_status(rows: list[dict], names: dict[str, str] | None = None) -> str:
 
 
 def batch_summary(db_path, first_run_id: int) -> str:
-    """Per-agency table of the crawl rows written after `first_run_id`, plus the extract line."""
+    """Per-agency table of the crawl rows written after `first_run_id`, plus the extract line.
+
+    Agencies are grouped by province (the agencies table: the registry's province, ordered by its
+    division code), then by slug; each province ends with a row naming it, with the province's
+    totals when more than one of its agencies ran. Every agency row starts with its slug."""
     from archive.db import open_db
     db = open_db(db_path)
     try:
         rows = db.execute(
             "SELECT id, kind, agency, responses, errors, pages_unchanged, reports_found, status,"
             " failure FROM runs WHERE id > ? ORDER BY id", [first_run_id]).fetchall()
+        provinces = _provinces(db)
         table = [("agency", "pages", "new reports", "unchanged", "errors", "status")]
+        crawled = []
         notes = []
         unattributed = 0
         for rid, kind, agency, pages, errors, unchanged, found, status, failure in rows:
             if kind == "crawl":
                 new = db.execute(
                     "SELECT count(*) FROM captures c WHERE c.run_id = ? AND c.agency = ? AND c.kind = 'report'"
-                    " AND c.body_sha256 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM captures p"
+                    " AND c.body_sha256 IS NOT NULL AND c.error IS NULL AND NOT EXISTS (SELECT 1 FROM captures p"
                     " WHERE p.url = c.url AND p.id < c.id AND p.body_sha256 IS NOT NULL)",
                     [rid, agency]).fetchone()[0]
                 unattributed += db.execute(
                     "SELECT count(*) FROM captures c WHERE c.run_id = ? AND c.agency IS NULL"
                     " AND c.kind = 'report' AND c.body_sha256 IS NOT NULL AND c.revisit_of IS NULL",
                     [rid]).fetchone()[0]
-                table.append((agency, pages or 0, new, unchanged or 0, errors or 0, status))
+                crawled.append((agency, pages or 0, new, unchanged or 0, errors or 0, status))
                 if failure and status != "ok":
                     notes.append(f"  {agency}: {failure}")
             elif kind == "extract":
@@ -159,7 +166,48 @@ def batch_summary(db_path, first_run_id: int) -> str:
                             " (shared columns)")
     finally:
         db.conn.close()
-    widths = [max(len(str(r[i])) for r in table) for i in range(len(table[0]))]
-    lines = ["  ".join(str(v).ljust(w) if i == 0 else str(v).rjust(w)
-                       for i, (v, w) in enumerate(zip(r, widths))) for r in table]
+    table += _by_province(crawled, provinces)
+    widths = [max(_width(str(r[i])) for r in table) for i in range(len(table[0]))]
+    lines = ["  ".join(_pad(str(v), w, left=i == 0) for i, (v, w) in enumerate(zip(r, widths))).rstrip()
+             for r in table]
     return "\n".join([*lines, *notes])
+
+
+def _provinces(db) -> dict[str, tuple[str, str]]:
+    """slug -> (sort key, province) from the agencies table (the registry's mirror)."""
+    if "agencies" not in db.table_names():
+        return {}
+    cols = set(db["agencies"].columns_dict)
+    code = "region_code" if "region_code" in cols else "NULL"
+    return {slug: ((region or "99")[:2], province or "")
+            for slug, province, region in db.execute(f"SELECT slug, province, {code} FROM agencies")}
+
+
+def _by_province(crawled: list[tuple], provinces: dict) -> list[tuple]:
+    """The agency rows sorted by province then agency, each province closed by a row naming it
+    (with its totals when more than one of its agencies ran)."""
+    def key(row):
+        code, name = provinces.get(row[0]) or ("99", "")
+        return (not name, code, name, row[0])
+    out = []
+    groups: dict[tuple, list[tuple]] = {}
+    for row in sorted(crawled, key=key):
+        groups.setdefault(key(row)[:3], []).append(row)
+    for (_, _, name), members in groups.items():
+        out += members
+        label = f"{name or '(no province)'} ({len(members)} {'agency' if len(members) == 1 else 'agencies'})"
+        if len(members) > 1:
+            out.append((label, *(sum(r[i] for r in members) for i in range(1, 5)), ""))
+        else:
+            out.append((label, "", "", "", "", ""))
+    return out
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives the text: two for a wide (CJK) character."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, left: bool) -> str:
+    fill = " " * (width - _width(text))
+    return text + fill if left else fill + text
