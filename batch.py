@@ -47,18 +47,32 @@ def utcnow() -> str:
 # ---------------------------------------------------------------- pre-flight checks
 
 def load_registry() -> dict:
-    """The agency registry (crawler/agencies.yaml): slug -> crawler.registry.Agency, in file order."""
+    """The agency registry (crawler/agencies/): slug -> crawler.registry.Agency, in registry order."""
     from crawler.registry import agencies
     return agencies()
 
 
-def check_agencies(names: list[str] | None, registry: dict) -> list[str]:
-    """The agencies to crawl: all of the registry when `names` is empty; an unknown slug is an error."""
+def default_agencies(replica: bool = False) -> list[str]:
+    """What a run without a list crawls: every crawlable agency of the registry (a family and a column
+    or a home page); against the replica web, those whose sites it serves."""
+    from crawler.registry import crawlable
+    if not replica:
+        return crawlable()
+    from replica.sites import served_hosts
+    return crawlable(hosts=served_hosts())
+
+
+def check_agencies(names: list[str] | None, registry: dict, replica: bool = False) -> list[str]:
+    """The agencies to crawl: default_agencies() when `names` is empty; an unknown slug, or one the
+    registry gives nowhere to start from, is an error."""
     if not names:
-        return list(registry)
+        return default_agencies(replica)
     unknown = [n for n in names if n not in registry]
     if unknown:
-        raise BatchError(f"unknown agency: {', '.join(unknown)} (known: {', '.join(registry)})")
+        raise BatchError(f"unknown agency: {', '.join(unknown)} (see crawler/agencies/ or `scheduler.py status`)")
+    stuck = [n for n in names if not registry[n].crawlable]
+    if stuck:
+        raise BatchError(f"no column or home page known for: {', '.join(stuck)} (registry: host and family needed)")
     return list(dict.fromkeys(names))
 
 
@@ -444,9 +458,13 @@ class Runner:
             with ArchiveLock(self.db_path) as lock:
                 return self.batch(agencies, batch, refresh=refresh, polite=polite,
                                   log_level=log_level, lock=lock, verify_sample=verify_sample)
+        if not agencies and self.proxy_url:   # the replica web: the agencies whose sites it serves
+            agencies = default_agencies(replica=True)
         outcome = Outcome(batch=batch, agencies=list(agencies or []),
                           first_run_id=last_run_id(self.db_path))
-        self.echo(f"crawl: {', '.join(agencies) if agencies else 'all agencies'} (batch {batch})")
+        named = (", ".join(agencies) if len(agencies) <= 8 else f"{len(agencies)} agencies") if agencies \
+            else "all agencies"
+        self.echo(f"crawl: {named} (batch {batch})")
         self.crawl(agencies, outcome, refresh=refresh, polite=polite, log_level=log_level, lock=lock)
         if self.stopping.is_set():
             outcome.stopped = True

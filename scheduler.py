@@ -241,7 +241,7 @@ def cmd_scheduler(args) -> int:
 
 def cmd_run(args) -> int:
     registry = load_registry()
-    agencies = check_agencies(args.agencies, registry)
+    agencies = check_agencies(args.agencies, registry, replica=args.replica)
     check_db(args.db)
     with ArchiveLock(args.db) as lock:
         check_chromium(agencies, registry)

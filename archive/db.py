@@ -14,6 +14,9 @@ Tables (see docs/archive.md):
   report_listing  (view) whether each report is still listed in its agency's column
   report_assessments  checks across reports and against the law (PASS / FAIL / NOT ASSESSABLE)
   check_glossary  what every check means
+  report_versions every distinct reading of a report's captures (current / superseded / worse)
+  version_stats   every version's figures (report_stats holds the current version's)
+  report_revisions (view) what changed between consecutive versions, cell by cell
 Nothing in captures or bodies is ever updated or deleted.
 """
 from __future__ import annotations
@@ -185,9 +188,60 @@ def _m10_region_code(db: sqlite_utils.Database) -> None:
     db["reports"].add_column("region_code", str)
 
 
+def _m11_agency_registry(db: sqlite_utils.Database) -> None:
+    """agencies: the nationwide registry's facts (crawler/agencies/): host, region (GB/T 2260 code,
+    parent code, name), the research's platform, confidence and source, how sure the column is, and
+    whether we can crawl it (a family and a column or home page)."""
+    for name, kind in [("host", str), ("region_code", str), ("parent_code", str), ("region", str),
+                       ("platform", str), ("column_state", str), ("crawlable", int),
+                       ("confidence", str), ("source", str)]:
+        db["agencies"].add_column(name, kind)
+
+
+def _m12_discovered_columns(db: sqlite_utils.Database) -> None:
+    """discovered_columns: the annual-report column the generic family (an unknown CMS) found for an
+    agency from its home page or 信息公开 entry (`start_url`): its URL, how (the links followed), when, by
+    which run. The next run starts at the agency's latest row and discovers again when it lists nothing."""
+    db["discovered_columns"].create({
+        "agency": str, "url": str, "how": str, "found_at": str, "run_id": int, "start_url": str,
+    }, foreign_keys=[("agency", "agencies", "slug"), ("run_id", "runs", "id")])
+    db["discovered_columns"].create_index(["agency", "found_at"])
+
+
+def _m13_report_versions(db: sqlite_utils.Database) -> None:
+    """Every version of a report (archive/extract/versions.py): report_versions (one row per distinct
+    reading of a report's captures: current / superseded / worse, why, figures and failed checks),
+    version_stats (every version's figures, the current one's included), report_stats.version_id and
+    report_checks.version_id (the current version they hold); each report held so far becomes its
+    version 1. report_revisions (view): what changed between consecutive versions, cell by cell."""
+    db["report_versions"].create({
+        "id": int, "report_id": int, "version": int, "status": str, "reason": str, "capture_id": int,
+        "capture_ids": str, "captured_at": str, "extracted_at": str, "extractor_version": str,
+        "figures": int, "checks_run": int, "checks_failed": int, "is_report": int, "content_sha256": str,
+        "text_sha256": str, "text_chars": int, "needs_review": str, "title": str, "published": str,
+        "format": str,
+    }, pk="id", foreign_keys=[("report_id", "reports", "id"), ("capture_id", "captures", "id")])
+    db["report_versions"].create_index(["report_id", "version"], unique=True)
+    db["report_versions"].create_index(["status"])
+    db["version_stats"].create({
+        "version_id": int, "report_id": int, "table_name": str, "row_key": str, "col_key": str,
+        "label": str, "value": float, "unit": str, "source": str, "inferred": int, "capture_id": int,
+        "extractor_version": str,
+    }, foreign_keys=[("version_id", "report_versions", "id"), ("report_id", "reports", "id"),
+                     ("capture_id", "captures", "id")])
+    db["version_stats"].create_index(["version_id", "table_name", "row_key", "col_key"])
+    db["version_stats"].create_index(["report_id"])
+    db["report_stats"].add_column("version_id", int)
+    db["report_checks"].add_column("version_id", int)
+    from archive.datasette.views import create_revisions_view
+    from archive.extract.versions import backfill
+    backfill(db)
+    create_revisions_view(db)
+
+
 MIGRATIONS = [_m1_base, _m2_summary_view, _m3_datasette_views, _m4_search_and_integer_summary,
               _m5_published_time, _m6_listings, _m7_review_and_inferred, _m8_assessments, _m9_checks_run,
-              _m10_region_code]
+              _m10_region_code, _m11_agency_registry, _m12_discovered_columns, _m13_report_versions]
 
 
 def open_db(path: str | os.PathLike = DEFAULT_DB, *, migrate: bool = True) -> sqlite_utils.Database:

@@ -63,10 +63,12 @@ def main() -> None:
     ap.add_argument("--bench-seconds", type=int, default=10)
     args = ap.parse_args()
 
+    from batch import default_agencies
     from crawler.registry import agencies
     from replica.server import ReplicaServer
-    http = [s for s, a in agencies().items() if not a.browser]
-    browser = [s for s, a in agencies().items() if a.browser]
+    served = default_agencies(replica=True)
+    http = [s for s in served if not agencies()[s].browser]
+    browser = [s for s in served if agencies()[s].browser]
     with ReplicaServer() as server, tempfile.TemporaryDirectory() as tmp:
         results = []
         for i in range(args.rounds):

@@ -77,8 +77,10 @@ REGISTRY: dict = {}   # NIANBAO_REGISTRY for the trials' processes (a registry o
 def subset_registry(agencies: list[str], workdir: Path) -> Path:
     """A registry file with only `agencies` (so the nightly form crawls just those too)."""
     import yaml
-    src = Path(os.environ.get("NIANBAO_REGISTRY") or ROOT / "crawler" / "agencies.yaml")
-    data = yaml.safe_load(src.read_text(encoding="utf-8"))
+    src = Path(os.environ.get("NIANBAO_REGISTRY") or ROOT / "crawler" / "agencies")
+    data = {}
+    for f in (sorted(src.glob("*.yaml")) if src.is_dir() else [src]):
+        data.update(yaml.safe_load(f.read_text(encoding="utf-8")) or {})
     path = workdir / "agencies.yaml"
     path.write_text(yaml.safe_dump({k: v for k, v in data.items() if k in agencies}, allow_unicode=True),
                     encoding="utf-8")

@@ -1,8 +1,13 @@
-"""The agency registry (crawler/agencies.yaml, or $NIANBAO_REGISTRY), loaded once and shared.
+"""The agency registry (crawler/agencies/*.yaml, one file per province; or $NIANBAO_REGISTRY, a file
+or a folder of them), loaded once and shared.
 
-An agency is data: one YAML entry (name, family, columns, allowed domains, match rules). Used by the
-spider (start URLs, allowed domains, shared-column attribution), the crawl runner, the scheduler and the
-extractor (agency name matching).
+An agency is data: one YAML entry (name, level, region with its GB/T 2260 code and parent, host,
+family, columns, allowed domains, match rules, and the research's platform, confidence and source).
+Used by the spider (start URLs, allowed domains, shared-column attribution), the crawl runner, the
+scheduler, status/Datasette coverage and the extractor (agency name matching).
+
+Every agency the research names is an entry, whether or not we can crawl it yet: `crawlable` is an
+entry with a family and a column (or a home page the generic family discovers the column from).
 
     from crawler.registry import agencies, get_agency, columns_of
     agencies()["hunan_zjt"].name            # 湖南省住房和城乡建设厅
@@ -19,11 +24,13 @@ from pathlib import Path
 
 import yaml
 
-REGISTRY_PATH = Path(__file__).with_name("agencies.yaml")
+REGISTRY_PATH = Path(__file__).with_name("agencies")
+LEVELS = ("province", "prefecture", "county")
+COLUMN_STATES = ("confirmed", "inferred", "unknown")   # how the column was found (research or discovery)
 
 
 def registry_path() -> str:
-    """$NIANBAO_REGISTRY when set (tests, a site's own registry), else crawler/agencies.yaml."""
+    """$NIANBAO_REGISTRY when set (tests, a site's own registry), else crawler/agencies/."""
     return os.environ.get("NIANBAO_REGISTRY") or str(REGISTRY_PATH)
 
 
@@ -38,16 +45,35 @@ class UnknownAgency(KeyError):
 class Agency:
     slug: str
     name: str
-    family: str
-    columns: tuple[str, ...]
-    allowed_domains: tuple[str, ...]
+    family: str = ""
+    columns: tuple[str, ...] = ()
+    allowed_domains: tuple[str, ...] = ()
     short_name: str = ""
     aliases: tuple[str, ...] = ()
     level: str = ""
     province: str = ""
     match: tuple[str, ...] = ()   # non-empty: the column is shared, keep only titles naming us
     browser: bool = False         # every request goes through Chromium (scrapy-playwright)
+    host: str = ""                # the agency's own site ("" = not known)
+    region_code: str = ""         # GB/T 2260 code of the agency's region (430000, 421300, 421381)
+    parent_code: str = ""         # the region above it ("" for a province)
+    region: str = ""              # the region's name as the gazetteer writes it: 湖北省随州市
+    platform: str = ""            # the research's platform code (trs, gkmlpt, lonsun, "trs?" = guessed)
+    column: str = "unknown"       # confirmed | inferred | unknown: how sure the column is
+    confidence: str = ""          # the research's words (host-confirmed, confirmed, inferred ...)
+    source: str = ""              # where the research saw it
     extra: dict = field(default_factory=dict, hash=False, compare=False)  # family options
+
+    @property
+    def crawlable(self) -> bool:
+        """A family and somewhere to start: a column, or a home page for discovery (family generic)."""
+        return bool(self.family and self.columns and self.allowed_domains)
+
+    @property
+    def hosts(self) -> set[str]:
+        """The hosts of the agency's start URLs."""
+        from urllib.parse import urlsplit
+        return {urlsplit(u).hostname or "" for u in self.columns}
 
     @property
     def shared_column(self) -> bool:
@@ -69,33 +95,61 @@ class Agency:
         return {"slug": self.slug, "name": self.name, "short_name": self.short_name,
                 "level": self.level, "province": self.province, "family": self.family,
                 "columns": json.dumps(list(self.columns), ensure_ascii=False),
-                "allowed_domains": json.dumps(list(self.allowed_domains))}
+                "allowed_domains": json.dumps(list(self.allowed_domains)),
+                "host": self.host or None, "region_code": self.region_code or None,
+                "parent_code": self.parent_code or None, "region": self.region or None,
+                "platform": self.platform or None, "column_state": self.column,
+                "crawlable": int(self.crawlable), "confidence": self.confidence or None,
+                "source": self.source or None}
 
 
-def _agency(slug: str, e: dict) -> Agency:
-    known = {"name", "short_name", "aliases", "level", "province", "family", "columns",
-             "allowed_domains", "match", "browser"}
-    missing = [k for k in ("name", "family", "columns", "allowed_domains") if not e.get(k)]
-    if missing:
-        raise ValueError(f"agencies.yaml: {slug} lacks {', '.join(missing)}")
+_STR_FIELDS = ("short_name", "level", "province", "family", "host", "region_code", "parent_code",
+               "region", "platform", "confidence", "source")
+
+
+def _agency(slug: str, e: dict, where: str = "agencies.yaml") -> Agency:
+    known = {"name", "aliases", "columns", "allowed_domains", "match", "browser", "column", *_STR_FIELDS}
+    if not e.get("name"):
+        raise ValueError(f"{where}: {slug} lacks name")
+    if bool(e.get("family")) != bool(e.get("columns")) or (e.get("columns") and not e.get("allowed_domains")):
+        raise ValueError(f"{where}: {slug}: family, columns and allowed_domains go together")
+    column = e.get("column") or ("unknown" if not e.get("columns") else "confirmed")
+    if column not in COLUMN_STATES:
+        raise ValueError(f"{where}: {slug}: column must be one of {', '.join(COLUMN_STATES)}")
     return Agency(
-        slug=slug, name=e["name"], family=e["family"], columns=tuple(e["columns"]),
-        allowed_domains=tuple(e["allowed_domains"]), short_name=e.get("short_name", ""),
-        aliases=tuple(e.get("aliases") or ()), level=e.get("level", ""),
-        province=e.get("province", ""), match=tuple(e.get("match") or ()),
-        browser=bool(e.get("browser", False)),
+        slug=slug, name=e["name"], columns=tuple(e.get("columns") or ()),
+        allowed_domains=tuple(e.get("allowed_domains") or ()),
+        aliases=tuple(e.get("aliases") or ()), match=tuple(e.get("match") or ()),
+        browser=bool(e.get("browser", False)), column=column,
+        **{k: str(e[k]) for k in _STR_FIELDS if e.get(k) is not None},
         extra={k: v for k, v in e.items() if k not in known})
 
 
 def agencies(path: str | None = None) -> dict[str, Agency]:
-    """All agencies of the registry by slug, in file order (cached per path)."""
+    """All agencies of the registry by slug, in file order (cached per path). A folder is read file by
+    file in name order (crawler/agencies/: 11-beijing.yaml ... by province code)."""
     return _load(path or registry_path())
 
 
 @functools.cache
 def _load(path: str) -> dict[str, Agency]:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    return {slug: _agency(slug, e) for slug, e in data.items()}
+    p = Path(path)
+    files = sorted(p.glob("*.yaml")) if p.is_dir() else [p]
+    out: dict[str, Agency] = {}
+    for f in files:
+        data = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+        for slug, e in data.items():
+            if slug in out:
+                raise ValueError(f"{f.name}: agency {slug} is already in the registry")
+            out[slug] = _agency(slug, e, f.name)
+    return out
+
+
+def crawlable(slugs=None, hosts: set[str] | None = None) -> list[str]:
+    """The agencies a run without a list crawls: those with a family and a start URL, in registry
+    order; with `hosts` (the replica web's), only those whose start URLs are all on them."""
+    pool = agencies() if slugs is None else {s: get_agency(s) for s in slugs}
+    return [s for s, a in pool.items() if a.crawlable and (hosts is None or a.hosts <= set(hosts))]
 
 
 def get_agency(slug: str) -> Agency:

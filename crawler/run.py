@@ -81,14 +81,14 @@ def main(argv=None) -> int:
     stop = StopSignals()
     args = parse_args(argv)
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
-    from crawler.registry import agencies
+    from crawler.registry import agencies, crawlable
     known = agencies()
     unknown = [a for a in args.agencies if a not in known]
     if unknown:
         print(f"crawler.run: unknown agency {', '.join(unknown)} (known: {', '.join(known)})",
               file=sys.stderr)
         return 2
-    slugs = args.agencies or list(known)
+    slugs = args.agencies or crawlable()
 
     from scrapy.utils.project import get_project_settings
     settings = get_project_settings()

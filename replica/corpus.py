@@ -47,7 +47,8 @@ class Corpus:
 def _build(seed: int) -> Corpus:
     seed_reports, mirror = seeds.seed_reports()
     used = {r.doc_id for r in seed_reports}
-    reports, notices = synth.synthetic(seed, used)
+    from replica.sites import site_agencies
+    reports, notices = synth.synthetic(seed, used, site_agencies())
     return Corpus(reports=seed_reports + reports, notices=notices, mirror_pages=mirror)
 
 

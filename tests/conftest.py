@@ -14,6 +14,10 @@ import os
 
 import pytest
 
+# the agencies of the five seed sites (the replica web also serves further platforms' agencies): tests of
+# the seed sites' particulars crawl these, the end-to-end tests every agency the replica serves
+SEED_AGENCIES = ["hunan_zjt", "hunan_fgw", "quzhou_zjj", "guangxi_zjt", "suizhou_zjw", "xizang_zjt", "xizang_jyt"]
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 

@@ -33,7 +33,7 @@ from pathlib import Path
 import pytest
 
 from archive.db import open_db
-from crawler.registry import agencies
+from conftest import SEED_AGENCIES
 from tests.datasette_server import (
     OPENER as _OPENER,  # loopback, never through the replica's proxy
 )
@@ -153,7 +153,7 @@ def test_datasette_answers_during_crawl_and_extraction(replica, tmp_path):
     open_db(db).conn.close()  # a fresh archive, as the scheduler creates it
     env = dict(os.environ, http_proxy=replica.proxy_url, https_proxy=replica.proxy_url, PYTHONUNBUFFERED="1")
     env.pop("NIANBAO_DB", None)
-    crawl_args = ["--db", str(db), "--no-polite", "--log-level", "INFO"]
+    crawl_args = [*SEED_AGENCIES, "--db", str(db), "--no-polite", "--log-level", "INFO"]
 
     datasette, base = serve(db, immutable=False, log=tmp_path / "datasette.log")
     poller, heavy = Poller(base, QUERIES), Poller(base, HEAVY)
@@ -210,7 +210,7 @@ def test_datasette_answers_during_crawl_and_extraction(replica, tmp_path):
         assert "is locked" not in log.lower(), f"{what} log mentions a lock:\n{log[-3000:]}"
     runs = rows(db, "SELECT * FROM runs ORDER BY id")
     crawls = [r for r in runs if r["kind"] == "crawl"]
-    assert len(crawls) == 2 * len(agencies()) and [r for r in runs if r["kind"] == "extract"]
+    assert len(crawls) == 2 * len(SEED_AGENCIES) and [r for r in runs if r["kind"] == "extract"]
     assert not [r for r in runs if "locked" in (r["failure"] or "").lower()]
     assert all(r["status"] == "ok" for r in runs), [(r["agency"], r["status"], r["failure"]) for r in runs]
     errors = rows(db, "SELECT error FROM extractions WHERE error LIKE '%locked%' OR error LIKE '%busy%'")

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SEED_AGENCIES
 from crawler.registry import agencies, all_allowed_domains
 
 ROOT = Path(__file__).resolve().parents[1]
-AGENCIES = list(agencies())
+AGENCIES = SEED_AGENCIES
 HTTP_AGENCIES = [a for a in AGENCIES if not agencies()[a].browser]
 
 
@@ -73,7 +74,7 @@ def full_crawl(replica_session, tmp_path_factory):
     """One crawl of all five agencies, shared by the read-only tests below."""
     db = tmp_path_factory.mktemp("crawl") / "archive.db"
     start = time.time()
-    p = crawl(replica_session, db)
+    p = crawl(replica_session, db, *AGENCIES)
     log = [e for e in replica_session.log if e.time >= start]
     return {"db": db, "log": log, "stdout": p.stdout, "replica": replica_session}
 

@@ -4,6 +4,7 @@ column's pagination breaks, and a new department of a shared column added as a Y
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -18,7 +19,7 @@ from test_crawl import rows
 ROOT = Path(__file__).resolve().parents[1]
 HUNAN_HOST, XIZANG_HOST = "www.hunan.gov.cn", "www.xizang.gov.cn"
 HUNAN_COLUMN = "/hnszf/xxgk/zfxxgknb/szbm_97944/"
-SHARED = [s for s, a in agencies().items() if a.allowed_domains[0] in (HUNAN_HOST, XIZANG_HOST)]
+SHARED = [s for s, a in agencies().items() if a.allowed_domains[:1] in ((HUNAN_HOST,), (XIZANG_HOST,))]
 
 
 def run_crawl(replica, db, *args, env_extra=None, polite=False, settings=None):
@@ -109,13 +110,14 @@ def test_broken_pagination_turns_the_run_failing_then_ok_again(replica, tmp_path
 def test_a_new_department_of_a_shared_column_is_a_yaml_entry(replica, tmp_path):
     """湖南省教育厅 publishes in Hunan's shared column; the registry does not know it. One YAML entry
     (and no code) makes a run attribute its reports to it."""
-    reg = yaml.safe_load(REGISTRY_PATH.read_text(encoding="utf-8"))
-    reg["hunan_jyt"] = {
+    path = tmp_path / "agencies"
+    shutil.copytree(REGISTRY_PATH, path)
+    entry = {"hunan_jyt": {
         "name": "湖南省教育厅", "short_name": "湖南教育厅", "level": "province", "province": "湖南",
-        "family": "trs_hunan", "columns": [f"http://{HUNAN_HOST}{HUNAN_COLUMN}index.html"],
-        "allowed_domains": [HUNAN_HOST], "match": ["教育厅"]}
-    path = tmp_path / "agencies.yaml"
-    path.write_text(yaml.safe_dump(reg, allow_unicode=True), encoding="utf-8")
+        "region_code": "430000", "family": "trs_hunan", "columns": [f"http://{HUNAN_HOST}{HUNAN_COLUMN}index.html"],
+        "allowed_domains": [HUNAN_HOST], "match": ["教育厅"]}}
+    with open(path / "43-hunan.yaml", "a", encoding="utf-8") as f:   # one entry in the province's file
+        f.write("\n" + yaml.safe_dump(entry, allow_unicode=True))
     db = tmp_path / "a.db"
     p = run_crawl(replica, db, "hunan_zjt", "hunan_jyt", env_extra={"NIANBAO_REGISTRY": str(path)})
     assert "[hunan_jyt] run" in p.stdout

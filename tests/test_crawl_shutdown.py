@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.registry import agencies
+from conftest import SEED_AGENCIES
 
 ROOT = Path(__file__).resolve().parents[1]
 PROMPT = 15  # seconds from the (last) SIGINT to the child's exit (measured: about 1 s)
@@ -75,7 +75,7 @@ def interrupt(replica, tmp_path, name, when, signals, attempt) -> tuple[int, flo
     env = dict(os.environ, http_proxy=replica.proxy_url, https_proxy=replica.proxy_url, PYTHONUNBUFFERED="1")
     env.pop("NIANBAO_DB", None)
     log = tmp_path / f"{db.stem}.log"
-    cmd = [sys.executable, "-m", "crawler.run", "--db", str(db), "--no-polite", "--log-level", "INFO"]
+    cmd = [sys.executable, "-m", "crawler.run", *SEED_AGENCIES, "--db", str(db), "--no-polite", "--log-level", "INFO"]
     with open(log, "w") as out:  # own process group: Chromium and the driver are checked too
         child = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                  process_group=0)
@@ -110,7 +110,7 @@ def interrupt(replica, tmp_path, name, when, signals, attempt) -> tuple[int, flo
 
 @pytest.mark.timeout(240)
 def test_sigint_leaves_no_run_running(replica, tmp_path):
-    slugs = set(agencies())
+    slugs = set(SEED_AGENCIES)
     seen_unfinished = 0
     for name, when, signals, times in MOMENTS:
         for attempt in range(times):

@@ -26,6 +26,8 @@ from archive.datasette.publish import publish
 from archive.db import open_db
 from archive.keys import T3_COLS, T4_COLS, T4_ROWS, check_names, t3_rows
 from archive.search import enable_search, search
+from conftest import SEED_AGENCIES
+from crawler.registry import agencies
 from replica.content.seeds import SEED_DIR
 from tests.datasette_server import METADATA, ROOT, serve, stop
 from tests.datasette_server import OPENER as _OPENER
@@ -84,7 +86,7 @@ def build_sample_archive(path: Path) -> Path:
     import opencc
     t2s = opencc.OpenCC("t2s")
     db = open_db(path)
-    registry = yaml.safe_load((ROOT / "crawler" / "agencies.yaml").read_text("utf-8"))
+    registry = {s: vars(agencies()[s]) for s in SEED_AGENCIES}
     db["agencies"].insert_all([{
         "slug": slug, "name": a["name"], "short_name": a.get("short_name"), "level": a["level"],
         "province": a["province"], "family": a["family"], "columns": json.dumps(a["columns"]),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from batch import default_agencies
 from crawler.registry import agencies
 from tests.test_extract_replica import differences
 
@@ -33,7 +34,7 @@ def archived_result(conn: sqlite3.Connection, agency: str, year: int) -> dict | 
 
 
 def test_every_report_of_every_agency_is_archived_and_matches_truth(crawled_archive, replica_session):
-    registry = agencies()
+    registry = default_agencies(replica=True)   # what the demo crawls: every agency the replica serves
     truths = [t for t in replica_session.truth() if t["agency"] in registry]
     assert {t["agency"] for t in truths} == set(registry)
     assert {t["stats_in"] for t in truths} == {"page", "pdf", "docx"}   # attachments crawled too
@@ -56,6 +57,6 @@ def test_every_report_of_every_agency_is_archived_and_matches_truth(crawled_arch
 def test_the_run_is_recorded_ok_for_every_agency(crawled_archive):
     conn = sqlite3.connect(crawled_archive)
     crawls = dict(conn.execute("SELECT agency, status FROM runs WHERE kind = 'crawl'").fetchall())
-    assert crawls == {slug: "ok" for slug in agencies()}
+    assert crawls == {slug: "ok" for slug in default_agencies(replica=True)}
     extract = conn.execute("SELECT status, errors FROM runs WHERE kind = 'extract'").fetchall()
     assert extract == [("ok", 0)]

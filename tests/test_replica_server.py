@@ -23,11 +23,12 @@ import yaml
 from conftest import CHROMIUM_ARGS
 from lxml import etree, html
 
+from crawler.registry import agencies
 from replica.content.seeds import SEED_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = SEED_DIR
-REGISTRY = yaml.safe_load((ROOT / "crawler" / "agencies.yaml").read_text(encoding="utf-8"))
+REGISTRY = {s: vars(a) for s, a in agencies().items()}
 CONFIRMED = {  # design/sites.md (confirmed real URLs)
     ("hunan_zjt", 2018): "http://www.hunan.gov.cn/hnszf/xxgk/zfxxgknb/szbm_97944/201903/t20190322_5299653.html",
     ("xizang_zjt", 2014): "http://www.xizang.gov.cn/zwgk/xxgk_424/xxgknb/2014nb/201902/t20190223_64760.html",

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from crawler.registry import agencies
+from batch import default_agencies
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -129,7 +129,7 @@ def test_nightly_scheduler_against_the_replica(tmp_path):
     runs = rows(db, "SELECT * FROM runs ORDER BY id")
     crawls = [x for x in runs if x["kind"] == "crawl"]
     extracts = [x for x in runs if x["kind"] == "extract"]
-    assert sorted(x["agency"] for x in crawls) == sorted(agencies())
+    assert sorted(x["agency"] for x in crawls) == sorted(default_agencies(replica=True))
     assert len({x["pid"] for x in crawls}) == 1  # one child process for every agency
     assert len({x["batch"] for x in crawls}) == 1 and crawls[0]["batch"].startswith("nightly-")
     assert len(extracts) == 1

@@ -10,6 +10,7 @@ All values are read from normalised text (half-width, Simplified).
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections import Counter
 import datetime
@@ -22,16 +23,19 @@ from archive.extract.document import Document, normalise
 from archive.extract.places import find_place, unread_place
 from archive.extract.prose import join_han
 
-REGISTRY_PATH = Path(__file__).resolve().parents[2] / "crawler" / "agencies.yaml"
+REGISTRY_PATH = Path(__file__).resolve().parents[2] / "crawler" / "agencies"
 
 # ---------------------------------------------------------------- registry
 
 
 @functools.lru_cache(maxsize=4)
 def load_registry(path: str | None = None) -> dict[str, dict]:
-    """slug -> registry entry (crawler/agencies.yaml), each with derived `_canon`, `_aliases`, `_place`."""
-    with open(path or REGISTRY_PATH, encoding="utf-8") as f:
-        data = yaml.safe_load(f) or {}
+    """slug -> registry entry (crawler/agencies/*.yaml, or $NIANBAO_REGISTRY: a file or a folder), each
+    with derived `_canon`, `_aliases`, `_place`. Read as data: the archive imports nothing of the crawler."""
+    p = Path(path or os.environ.get("NIANBAO_REGISTRY") or REGISTRY_PATH)
+    data: dict = {}
+    for f in (sorted(p.glob("*.yaml")) if p.is_dir() else [p]):
+        data.update(yaml.safe_load(f.read_text(encoding="utf-8")) or {})
     out = {}
     for slug, entry in data.items():
         if not isinstance(entry, dict) or not entry.get("name"):

@@ -8,6 +8,7 @@ A family is a small class with two hooks, instantiated once per column per run:
         def list_entries(self, response): ...   # [(title, url)] a list page lists (default: every link)
         def next_pages(self, response): ...     # further list URLs (pagination, sub-columns)
 
+A new family is a new module here: every module of crawler/families/ is imported (load_families).
 `self.column` is the crawler.registry.Column (url, agencies, family options via column.option(name)).
 Recognising reports, attribution, attachments and captures are the spider's (crawler/spiders/report.py).
 """
@@ -39,9 +40,18 @@ class Family:
         return []
 
 
+def load_families() -> dict[str, type["Family"]]:
+    """Import every module of this package once: each Family subclass registers itself by name."""
+    import importlib
+    import pkgutil
+    for mod in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{mod.name}")
+    return FAMILIES
+
+
 def family_for(column: Column) -> Family:
     """The family object reading `column`; an unknown family name is a registry error."""
-    from crawler.families import hanweb, trs  # noqa: F401  (register the families)
+    load_families()
     try:
         return FAMILIES[column.family](column)
     except KeyError:

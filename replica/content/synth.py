@@ -267,9 +267,10 @@ def notices_for(a: Agency, seed: int, used: set[int]) -> list[Notice]:
     return out
 
 
-def synthetic(seed: int, used: set[int]) -> tuple[list[Report], list[Notice]]:
+def synthetic(seed: int, used: set[int], extra: list[Agency] = ()) -> tuple[list[Report], list[Notice]]:
+    """Reports and notices of AGENCIES and of `extra` (the agencies further replica sites declare)."""
     reports, notices = [], []
-    for a in AGENCIES:
+    for a in [*AGENCIES, *extra]:
         for year in a.years:
             if (a.slug, year) in SEEDED:
                 continue
