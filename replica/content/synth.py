@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import random
+import zlib
 from dataclasses import dataclass
 
 from replica.model import Attachment, Notice, Report
@@ -240,7 +241,10 @@ def doc_id_for(a: Agency, year: int, rng: random.Random, used: set[int], report:
     if report and (a.slug, year) in KNOWN_IDS:
         return KNOWN_IDS[(a.slug, year)][0]
     fam = a.slug.split("_")[0]
-    i = ID_BASE[fam] + (year - 2009) * ID_STEP[fam] + rng.randint(0, ID_STEP[fam] // 2)
+    # agencies of the later replica sites (not in ID_BASE): a range of their own, from the slug prefix
+    base = ID_BASE.get(fam, 40_000_000 + (zlib.crc32(fam.encode()) % 500) * 100_000)
+    step = ID_STEP.get(fam, 4000)
+    i = base + (year - 2009) * step + rng.randint(0, step // 2)
     while i in used:
         i += 1
     return i
