@@ -176,29 +176,43 @@ class CrawlWatch:
 
 
 class ExtractWatch:
-    """The extract pass: captures to do (the pass's own selection, counted at the start), and the
-    extractions rows written since (rowid grows with every insert or replace)."""
+    """The extract pass: captures to do (the pass's own selection), and the extractions rows written
+    since the start (rowid grows with every insert or replace)."""
 
     def __init__(self, conn: sqlite3.Connection, all: bool):
         from archive.extract import EXTRACTOR_VERSION
-        self.conn, self.version = conn, EXTRACTOR_VERSION
+        self.conn, self.version, self.all = conn, EXTRACTOR_VERSION, all
         self.floor = conn.execute("SELECT coalesce(max(rowid), 0) FROM extractions").fetchone()[0]
-        sql = ("SELECT count(*) FROM captures WHERE kind IN ('report', 'attachment') AND status = 200"
-               " AND body_sha256 IS NOT NULL")
-        params: list = []
-        if not all:
-            sql += (" AND NOT EXISTS (SELECT 1 FROM extractions e WHERE e.capture_id = captures.id"
-                    " AND e.extractor_version = ?)")
-            params.append(self.version)
-        self.counts = ExtractCounts(total=conn.execute(sql, params).fetchone()[0])
+        self.counts = ExtractCounts()
+        self.total: int | None = None
 
-    def poll(self) -> ExtractCounts:
-        done, errors = self.conn.execute(
+    def _done(self) -> tuple[int, int]:
+        return self.conn.execute(
             "SELECT count(*), coalesce(sum(status = 'error'), 0) FROM extractions"
             " WHERE rowid > ? AND extractor_version = ?", [self.floor, self.version]).fetchone()
+
+    def _total(self) -> int:
+        """Counted at the first poll, not before the child starts (a scan of the captures): in one
+        snapshot, the selection still to do plus what the pass did since the start."""
+        sql = ("SELECT count(*) FROM captures WHERE kind IN ('report', 'attachment') AND status = 200"
+               " AND body_sha256 IS NOT NULL")
+        if self.all:
+            return self.conn.execute(sql).fetchone()[0]
+        sql += (" AND NOT EXISTS (SELECT 1 FROM extractions e WHERE e.capture_id = captures.id"
+                " AND e.extractor_version = ?)")
+        self.conn.execute("BEGIN")
+        try:
+            return self.conn.execute(sql, [self.version]).fetchone()[0] + self._done()[0]
+        finally:
+            self.conn.execute("COMMIT")
+
+    def poll(self) -> ExtractCounts:
+        if self.total is None:
+            self.total = self._total()
+        done, errors = self._done()
         c = self.counts
         # rows can exceed the selection (a new page's older attachments are recorded again with it)
-        c.done, c.errors = min(done, c.total), errors
+        c.total, c.done, c.errors = self.total, min(done, self.total), errors
         return c
 
 
