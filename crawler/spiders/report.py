@@ -34,6 +34,8 @@ from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from archive.store import transaction
+from crawler.archive_link import archive_for
 from crawler.browser import browser_meta
 from crawler.families import family_for
 from crawler.items import Capture
@@ -123,10 +125,46 @@ class ReportSpider(scrapy.Spider):
 
     # -- requests --------------------------------------------------------------------------
     async def start(self):
+        known = self.discovered_columns()
         for column in self.columns:
             owners = [a.slug for a in column.agencies]
-            yield self.make_request(column.url, "list", self.parse_list, owners,
-                                    meta={COLUMN: column.url})
+            family = self.families[column.url]
+            starts = family.start_urls(known.get(column.url)) if hasattr(family, "start_urls") else [column.url]
+            for url in starts:
+                yield self.make_request(url, "list", self.parse_list, owners, meta={COLUMN: column.url})
+
+    # -- columns a family discovered (generic: from a home page) ----------------------------------
+    def discovered_columns(self) -> dict[str, str]:
+        """Start URL -> the report column an earlier run found from it (the agency's latest row)."""
+        if not any(hasattr(f, "discovered") for f in self.families.values()):
+            return {}
+        rows = archive_for(self.crawler).conn.execute(
+            "SELECT agency, start_url, url FROM discovered_columns ORDER BY found_at, rowid").fetchall()
+        latest = {(agency, start): url for agency, start, url in rows}
+        return {c.url: latest[(a.slug, c.url)] for c in self.columns for a in c.agencies if (a.slug, c.url) in latest}
+
+    def record_discovered(self) -> None:
+        """Store each column a family found (when new or moved), so the next run starts there."""
+        known = self.discovered_columns()
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        found = []
+        for column in self.columns:
+            family = self.families[column.url]
+            result = family.discovered() if hasattr(family, "discovered") else None
+            if result and result[0] != known.get(column.url):
+                found += [{"agency": a.slug, "url": result[0], "how": result[1], "found_at": now,
+                           "run_id": self.run_ids.get(a.slug), "start_url": column.url} for a in column.agencies]
+        if not found:
+            return
+        archive = archive_for(self.crawler)
+        try:
+            with transaction(archive.db):
+                archive.db["discovered_columns"].insert_all(found)
+        except Exception as e:  # noqa: BLE001 - the next run discovers again; say so
+            self.logger.error("could not record the discovered column(s) %s: %s", [f["url"] for f in found], e)
+            return
+        for row in found:
+            self.logger.info("[%s] report column %s: %s", row["agency"], row["url"], row["how"])
 
     def make_request(self, url: str, kind: str, callback, owners, **kwargs) -> scrapy.Request:
         """A request counting for `owners`. An agency with `browser: true` gets its pages through
@@ -271,6 +309,7 @@ class ReportSpider(scrapy.Spider):
         if self._rechecked:
             return
         self._rechecked = True
+        self.record_discovered()
         limit = self.crawler.settings.getint("NIANBAO_RECHECK_MAX", 50)
         requests = []
         for slug in self.agencies:
@@ -360,6 +399,9 @@ class ReportSpider(scrapy.Spider):
             agency = meta.get(AGENCY)
         yield self._capture(request, kind, agency, status=status, final_url=final_url, headers=headers,
                             error=error, fetch_mode="browser" if meta.get("playwright") else "http")
+        if kind == "list" and hasattr(self.families[meta[COLUMN]], "fallback"):   # e.g. a stored column gone
+            for url in self.families[meta[COLUMN]].fallback(first_url(request)):
+                yield self.make_request(url, "list", self.parse_list, meta[OWNERS], meta={COLUMN: meta[COLUMN]})
 
     def _capture(self, request, kind, agency, *, status, final_url, headers, error, fetch_mode) -> Capture:
         content_type = headers.get("Content-Type") if headers else None
