@@ -178,7 +178,7 @@ class Generic(Family):
         strong, weak = [], []
         for title, url in links:
             if (url in self.requested or url in reports or not self._allowed(url) or NOT_PAGE.search(url)
-                    or PAGER_TEXT.match(title)):
+                    or PAGER_TEXT.match(title) or _is_notice(title)):
                 continue
             text_strong = bool(STRONG.search(title)) and not AVOID.search(title)
             url_strong = bool(STRONG_URL.search(urlsplit(url).path + "?" + urlsplit(url).query))
@@ -327,6 +327,12 @@ class Generic(Family):
         else:
             return []
         return [response.urljoin(f"{prefix}{n}{ext}") for n in range(1, total)]
+
+
+def _is_notice(title: str) -> bool:
+    """A document about reports (关于报送…年度报告的通知, 解读), not a column."""
+    from crawler.spiders.report import NOT_A_REPORT
+    return bool(NOT_A_REPORT.search(title))
 
 
 def _is_report(title: str, url: str) -> bool:

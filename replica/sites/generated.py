@@ -22,8 +22,9 @@ sites so a handful of them covers each:
 Reports: 3-6 consecutive years each, built by replica.content.synth.build_report (true figures; HTML
 mostly, one in four sites has a report with a PDF copy attached).
 
-DEMO_SITES (three fixed sites, hosts zjj.gen1..3.gov.cn) are part of the default replica web; their
-registry entries are crawler/agencies/generated.yaml (`python -m replica.sites.generated --registry`).
+DEMO_SITES (three fixed sites, hosts zjj.gen1..3.gov.cn) are part of the default replica web, their reports
+part of the corpus (`synthetic`); their registry entries are crawler/agencies/generated.yaml
+(`python -m replica.sites.generated --registry`).
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ import copy
 import functools
 import random
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from replica.content import synth
@@ -162,7 +163,7 @@ class GeneratedSite(Site):
     etag_style = "nginx"
     min_pages = 2
 
-    def __init__(self, layout: Layout, seed: int = 2024):
+    def __init__(self, layout: Layout, seed: int = 2024, own_reports: bool = True):
         super().__init__(seed)
         self.layout = layout
         self.hosts = (layout.host,)
@@ -171,12 +172,18 @@ class GeneratedSite(Site):
         self.site_name = layout.name
         self.site_code = f"99{layout.n:08d}"
         self.filler_agency = layout.slug
-        reports, notices = _built(layout)
-        for r in reports:
-            self.add(copy.copy(r))
-        for n in notices:
-            self.add(copy.copy(n))
         self.noise = [(t, d) for t, d in NOISE]
+        if own_reports:   # generated sets hold their own; the demo sites get theirs from the corpus
+            reports, notices = _built(layout)
+            for r in reports:
+                self.add(copy.copy(r))
+            for n in notices:
+                self.add(copy.copy(n))
+
+    def add(self, item, published_now: bool = False) -> None:
+        if isinstance(item, Report):
+            item.encoding = self.layout.encoding   # the site's pages and reports alike
+        super().add(item, published_now)
 
     # --- URLs ---------------------------------------------------------------------------------
     @property
@@ -261,7 +268,10 @@ class GeneratedSite(Site):
         return f'<a href="{h}"{t}>{esc(text)}</a>'
 
     def nav_link(self, url: str, text: str) -> str:
-        """Navigation is plain links on most sites; script-link sites script their menus too."""
+        """The menu of every page (the chrome): root-relative where the site links relatively (the same
+        bytes on every page); script-link sites script their menus too."""
+        if self.layout.links == "relative":
+            return f'<a href="{esc(url[len(self.base):] or "/")}">{esc(text)}</a>'
         return self.link(url, text, self.base + "/")
 
     # --- pages ----------------------------------------------------------------------------------
@@ -450,12 +460,17 @@ def registry_entries(sites: list[GeneratedSite]) -> dict[str, dict]:
 
 
 def _demo(i: int) -> type[GeneratedSite]:
+    """A demo site: a class (so every replica web has it) whose agency the corpus builds (`synthetic`),
+    so its reports are corpus reports like the seed sites' (no PDF copy: the corpus makes HTML ones)."""
     layout = make_layout(i, DEMO_SEED, i - 1)
+    agency = synth.Agency(layout.slug, layout.name, range(layout.years[0], layout.years[-1] + 1), "small", "我局",
+                          None, None)
 
     def init(self, seed: int = 2024):
-        GeneratedSite.__init__(self, layout, seed)
-    return type(f"DemoGenerated{i}", (GeneratedSite,), {"__init__": init, "hosts": (layout.host,), "layout": layout,
-                                                        "agency_prefixes": (layout.slug,), "__module__": __name__})
+        GeneratedSite.__init__(self, layout, seed, own_reports=False)
+    return type(f"DemoGenerated{i}", (GeneratedSite,), {
+        "__init__": init, "hosts": (layout.host,), "layout": layout, "agency_prefixes": (layout.slug,),
+        "synthetic": [agency], "__module__": __name__})
 
 
 # the three generated sites of the default replica web (replica/sites/__init__.py finds them by `hosts`)
