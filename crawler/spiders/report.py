@@ -48,7 +48,8 @@ DISCLOSURE = re.compile(r"信息公开")
 YEAR = re.compile(r"(19|20)\d\d|[〇零一二][〇零一二三四五六七八九]{3}")
 NOT_A_REPORT = re.compile(r"通知|报送|印发|编制|要点|转发|征集|解读|图解|的函|培训|考核|检查")
 ATTACHMENT = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|ofd)(?:$|[?#])|/downfile\.jsp\?", re.I)
-SOFT_404 = re.compile(r"您访问的页面不存在|页面不存在|页面未找到|找不到您要访问的页面|页面已删除")
+SOFT_404 = re.compile(r"您访问的页面不存在|页面不存在|页面未找到|找不到您要访问的页面|页面已删除"
+                      r"|暂无该年度[^<。]{0,12}年度报告")   # Hanweb xxgkAnnualReport.jsp: a year without one
 # a title naming some organisation (then, in a shared column, it must be a registry agency's)
 NAMES_AN_ORG = re.compile(r"[\u4e00-\u9fa5]{2,}(厅|局|委员会|委|办公室|政府|院|中心|馆|署|会)(?!议)")
 SOURCE_LABEL = re.compile(r"(?:发布机构|发文机关|信息来源|来源)\s*[:：|]?\s*([^\s<|]{2,40})")
