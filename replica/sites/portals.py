@@ -29,14 +29,7 @@ from __future__ import annotations
 
 from replica.content import synth
 from replica.model import Notice, Report
-from replica.sites.base import Entry, Resource, Site, day, esc, minute, soft_404_page, url_path
-
-# doc-id ranges of the synthetic reports by slug prefix (synth.doc_id_for): near the real sites' ids
-for _prefix, _base, _step in (("shiyan", 2_900_000, 100_000), ("anshun", 80_000_000, 450_000),
-                              ("dongcheng", 3_000_000, 90_000), ("jiulongpo", 8_000_000, 460_000),
-                              ("rongchang", 5_500_000, 460_000)):
-    synth.ID_BASE.setdefault(_prefix, _base)
-    synth.ID_STEP.setdefault(_prefix, _step)
+from replica.sites.base import Entry, Resource, Site, day, esc, soft_404_page, url_path
 
 A = synth.Agency
 PAGER_JS = """<script>
