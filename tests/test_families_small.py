@@ -26,6 +26,7 @@ from crawler.registry import agencies, columns_of
 ROOT = Path(__file__).resolve().parents[1]
 FAMILIES = {
     "vsb": ["mengzi_zjj", "meishan_zjj"],
+    "uuid_shtml": ["ganxian_zjj", "hainan_zjt"],
 }
 SLUGS = [s for slugs in FAMILIES.values() for s in slugs]
 
@@ -138,6 +139,9 @@ def is_list(site, path: str) -> bool:
     family = site.family
     if family == "vsb":
         return path.startswith(("/xxgk/zfxxgkndbg", "/xxgk/xxgk_list.jsp"))
+    if family == "uuid_shtml":
+        name = path.rsplit("/", 1)[-1]
+        return path.startswith(site.column_dir) and name.startswith(site.first_page)
     raise AssertionError(family)
 
 

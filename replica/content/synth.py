@@ -58,7 +58,7 @@ SEEDED = {("hunan_zjt", 2018), ("quzhou_zjj", 2020), ("guangxi_zjt", 2017), ("su
 INDICATOR = {("quzhou_zjj", y) for y in range(2014, 2019)} | {("guangxi_zjt", 2015), ("guangxi_zjt", 2016),
                                                                ("xizang_czt", 2017)}
 PDF_ONLY = {("hunan_fgw", 2021), ("guangxi_zjt", 2020), ("fugang_zjj", 2020), ("meishan_zjj", 2022), ("anshun_zjj", 2021), ("liangshan_zjj", 2021)}
-DOCX_ONLY = {("xizang_jyt", 2022), ("tianchang_zjj", 2022), ("rongchang_zjw", 2020), ("jingjiang_zjj", 2023)}
+DOCX_ONLY = {("xizang_jyt", 2022), ("tianchang_zjj", 2022), ("rongchang_zjw", 2020), ("jingjiang_zjj", 2023), ("hainan_zjt", 2023)}
 PDF_COPY = {("hunan_zjt", 2022), ("suizhou_zjw", 2021), ("xizang_zjt", 2019), ("quzhou_zjj", 2017)}
 BROKEN = {("hunan_zjt", 2020): "t4_total", ("suizhou_zjw", 2022): "t3_row_total",
           ("xizang_czt", 2021): "t3_cell", ("quzhou_zjj", 2023): "t3_balance", ("hunan_jyt", 2019): "t3_cell"}
