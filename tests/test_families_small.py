@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FAMILIES = {
     "vsb": ["mengzi_zjj", "meishan_zjj"],
     "uuid_shtml": ["ganxian_zjj", "hainan_zjt"],
+    "henan": ["anyangxian_zjj", "henan_zjt"],
 }
 SLUGS = [s for slugs in FAMILIES.values() for s in slugs]
 
@@ -142,6 +143,8 @@ def is_list(site, path: str) -> bool:
     if family == "uuid_shtml":
         name = path.rsplit("/", 1)[-1]
         return path.startswith(site.column_dir) and name.startswith(site.first_page)
+    if family == "henan":
+        return path.startswith(site.column_dir + "index")
     raise AssertionError(family)
 
 

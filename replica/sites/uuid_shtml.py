@@ -110,7 +110,7 @@ class UuidShtmlSite(Site):
 class UuidGanxian(UuidShtmlSite):
     """赣州市赣县区 portal: the c111299 column; the newest report pinned above the list."""
     hosts = ("www.ganxian.gov.cn",)
-    agency_prefixes = ("ganxian_",)
+    agency_prefixes = ("ganxian_zjj",)
     column_dir = "/gxqxxgk/c111299/"
     site_name = "赣州市赣县区人民政府"
     site_code = "3607040001"
@@ -127,7 +127,7 @@ class UuidGanxian(UuidShtmlSite):
 class UuidHainanZjt(UuidShtmlSite):
     """海南省住房和城乡建设厅: index.shtml, index_2.shtml ...; a dead item in the column."""
     hosts = ("zjt.hainan.gov.cn",)
-    agency_prefixes = ("hainan_",)
+    agency_prefixes = ("hainan_zjt",)
     column_dir = "/szjt/zfxxgkndbg/"
     first_page = "index"
     site_name = "海南省住房和城乡建设厅"

@@ -120,7 +120,7 @@ class VsbSite(Site):
 class VsbMengzi(VsbSite):
     """蒙自市 portal, the static form."""
     hosts = (MZ_HOST,)
-    agency_prefixes = ("mengzi_",)
+    agency_prefixes = ("mengzi_zjj",)
     site_name = "蒙自市人民政府"
     site_code = "5325030001"
     filler_agency = "mengzi_zjj"
@@ -181,7 +181,7 @@ class VsbMengzi(VsbSite):
 class VsbMeishan(VsbSite):
     """眉山市 portal, the xxgk module's JSP form (query-addressed pages)."""
     hosts = (MS_HOST,)
-    agency_prefixes = ("meishan_",)
+    agency_prefixes = ("meishan_zjj",)
     site_name = "眉山市人民政府"
     site_code = "5114000001"
     filler_agency = "meishan_zjj"
