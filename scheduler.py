@@ -290,13 +290,22 @@ def cmd_status(args) -> int:
     registry = load_registry()
     db = open_db(args.db, migrate=False)
     try:
-        rows = agency_status(db, list(registry), last_year=last_report_year())
+        slugs = list(registry) if args.all else [
+            s for s in registry if db.execute("SELECT 1 FROM runs WHERE agency = ? UNION SELECT 1 FROM reports "
+                                              "WHERE agency = ? LIMIT 1", [s, s]).fetchone()]
+        rows = agency_status(db, slugs, last_year=last_report_year())
+        from archive.coverage import coverage, format_coverage
+        cover = coverage(db) if "coverage" in db.view_names() else []
     finally:
         db.conn.close()
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        print(json.dumps({"agencies": rows, "coverage": cover} if args.coverage else rows,
+                         ensure_ascii=False, indent=1))
     else:
         print(format_status(rows, {k: v.name for k, v in registry.items()}))
+        if cover:
+            print()
+            print(format_coverage(cover))
     return 0
 
 
@@ -405,8 +414,13 @@ def build_parser() -> argparse.ArgumentParser:
     ext.add_argument("--all", action="store_true", help="re-extract every capture")
     st = sub.add_parser("status", parents=[common], help="per agency: last run, reports by year, missing years",
                         description="Per agency: last crawl and its status, last success, reports archived "
-                                    "by year, years missing since the first report. Read-only.")
+                                    "by year, years missing since the first report; then the registry's "
+                                    "coverage by province and level. Read-only.")
     st.add_argument("--json", action="store_true", help="machine-readable output")
+    st.add_argument("--all", action="store_true",
+                    help="every registry agency (default: those the archive has runs or reports of)")
+    st.add_argument("--coverage", action="store_true",
+                    help="with --json: {agencies, coverage} (the coverage by province and level too)")
     exp = sub.add_parser("export", parents=[common], help="the dataset for spreadsheets: CSV (BOM) and XLSX",
                          description="Write the figures in long form (panel), one row per agency-year "
                                      "(summary), the checks and a codebook, as CSV (UTF-8 with BOM) and one "

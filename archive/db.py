@@ -14,6 +14,7 @@ Tables (see docs/archive.md):
   report_listing  (view) whether each report is still listed in its agency's column
   report_assessments  checks across reports and against the law (PASS / FAIL / NOT ASSESSABLE)
   check_glossary  what every check means
+  coverage, coverage_years (views) the registry by province and level: known, crawled, with reports
   report_versions every distinct reading of a report's captures (current / superseded / worse)
   version_stats   every version's figures (report_stats holds the current version's)
   report_revisions (view) what changed between consecutive versions, cell by cell
@@ -239,9 +240,17 @@ def _m13_report_versions(db: sqlite_utils.Database) -> None:
     create_revisions_view(db)
 
 
+def _m14_coverage(db: sqlite_utils.Database) -> None:
+    """coverage and coverage_years (views, archive/coverage.py): the registry by province and level,
+    agencies known / with a column / crawlable / crawled / with reports, and with a report per year."""
+    from archive.coverage import create_views
+    create_views(db)
+
+
 MIGRATIONS = [_m1_base, _m2_summary_view, _m3_datasette_views, _m4_search_and_integer_summary,
               _m5_published_time, _m6_listings, _m7_review_and_inferred, _m8_assessments, _m9_checks_run,
-              _m10_region_code, _m11_agency_registry, _m12_discovered_columns, _m13_report_versions]
+              _m10_region_code, _m11_agency_registry, _m12_discovered_columns, _m13_report_versions,
+              _m14_coverage]
 
 
 def open_db(path: str | os.PathLike = DEFAULT_DB, *, migrate: bool = True) -> sqlite_utils.Database:

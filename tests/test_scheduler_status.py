@@ -54,9 +54,9 @@ def test_status_json(archive):
     r = status("--db", archive, "--json")
     assert r.returncode == 0, r.stderr
     rows = {x["agency"]: x for x in json.loads(r.stdout)}
-    # every registry agency, then the one found only in the archive
-    assert list(rows) == ["hunan_zjt", "quzhou_zjj", "guangxi_zjt", "suizhou_zjw", "xizang_zjt", "hunan_fgw",
-                          "xizang_jyt", "hunan_jyt"]
+    # the registry's agencies the archive has runs or reports of (registry order: by province code),
+    # then the one found only in the archive
+    assert list(rows) == ["quzhou_zjj", "hunan_zjt", "guangxi_zjt", "hunan_jyt"]
     h = rows["hunan_zjt"]
     assert h["last_run"] == "2026-03-02T18:30:00+00:00" and h["status"] == "failing"
     assert h["failure"] == "zero reports found"
@@ -68,8 +68,12 @@ def test_status_json(archive):
     assert q["last_run"] is None and q["status"] is None and q["last_success"] is None
     assert q["missing_years"] == list(range(2011, LAST_YEAR + 1))
     assert rows["guangxi_zjt"]["status"] == "running" and rows["guangxi_zjt"]["last_success"] is None
-    assert rows["xizang_zjt"]["reports"] == 0 and rows["xizang_zjt"]["missing_years"] == []
     assert rows["hunan_jyt"]["missing_years"] == list(range(2020, LAST_YEAR + 1))
+    r = status("--db", archive, "--json", "--all")   # every registry agency
+    every = [x["agency"] for x in json.loads(r.stdout)]
+    assert len(every) > 100 and every[-1] == "hunan_jyt" and "bingtuan_zjj" in every
+    x = {x["agency"]: x for x in json.loads(r.stdout)}["xizang_zjt"]
+    assert x["reports"] == 0 and x["missing_years"] == []
 
 
 def test_status_text(archive):
@@ -83,8 +87,45 @@ def test_status_text(archive):
     assert blocks[i + 3].split()[:5] == ["reports:", str(len(HUNAN_YEARS)), "in", str(len(HUNAN_YEARS)), "years:"]
     assert blocks[i + 3].endswith(f"2015-2016, 2018, 2020-{LAST_YEAR}")
     assert blocks[i + 4].split() == ["missing", "years:", "2017,", "2019"]
+    blocks = status("--db", archive, "--all").stdout.split("\n")
     j = blocks.index("suizhou_zjw  随州市住房和城乡建设委员会")
     assert "never run" in blocks[j + 1]
+
+
+def test_coverage_by_province_and_level(tmp_path):
+    """Coverage counts agencies known, with a column, crawlable, crawled and with reports per province
+    and level, and agencies with a report per year: in status (text and JSON) and the Datasette view."""
+    path = tmp_path / "archive.db"
+    db = open_db(path)
+    db["agencies"].insert_all([
+        {"slug": "hubei_zjt", "name": "湖北省住房和城乡建设厅", "province": "湖北", "level": "province",
+         "region_code": "420000", "column_state": "confirmed", "crawlable": 1},
+        {"slug": "shiyan_zjj", "name": "十堰市住房和城乡建设局", "province": "湖北", "level": "prefecture",
+         "region_code": "420300", "parent_code": "420000", "column_state": "inferred", "crawlable": 1},
+        {"slug": "suizhou_zjw", "name": "随州市住房和城乡建设委员会", "province": "湖北", "level": "prefecture",
+         "region_code": "421300", "parent_code": "420000", "column_state": "confirmed", "crawlable": 1},
+        {"slug": "wuhan_zrzyj", "name": "武汉市自然资源和城乡建设局", "province": "湖北", "level": "prefecture",
+         "region_code": "420100", "parent_code": "420000", "column_state": "unknown", "crawlable": 1},
+        {"slug": "hulunbeier_zjj", "name": "呼伦贝尔市住房和城乡建设局", "province": "内蒙古", "level": "prefecture",
+         "region_code": "150700", "parent_code": "150000", "column_state": "unknown", "crawlable": 0}])
+    db["runs"].insert_all([{"kind": "crawl", "agency": a, "status": "ok", "started_at": "2026-03-01T00:00:00"}
+                           for a in ("suizhou_zjw", "shiyan_zjj", "wuhan_zrzyj")])
+    db["reports"].insert_all([{"agency": "suizhou_zjw", "year": y} for y in (2019, 2020, 2021)]
+                             + [{"agency": "shiyan_zjj", "year": y} for y in (2020, 2021)])
+    db.conn.close()
+    r = status("--db", path, "--json", "--coverage")
+    assert r.returncode == 0, r.stderr
+    got = {(c["province"], c["level"]): c for c in json.loads(r.stdout)["coverage"]}
+    assert list(got) == [("内蒙古", "prefecture"), ("湖北", "province"), ("湖北", "prefecture")]  # code order
+    c = got["湖北", "prefecture"]
+    assert (c["agencies"], c["with_column"], c["crawlable"], c["crawled"], c["with_reports"], c["reports"]) \
+        == (3, 2, 3, 3, 2, 5)
+    assert c["years"] == {"2019": 1, "2020": 2, "2021": 2}
+    n = got["内蒙古", "prefecture"]
+    assert (n["agencies"], n["with_column"], n["crawlable"], n["crawled"], n["with_reports"]) == (1, 0, 0, 0, 0)
+    text = status("--db", path).stdout
+    line = next(x for x in text.splitlines() if x.startswith("湖北") and "地市" in x)
+    assert line.split()[2:8] == ["3", "2", "3", "3", "5", "2019:"] and line.endswith("2019: 1, 2020-2021: 2")
 
 
 def test_status_writes_nothing(archive):

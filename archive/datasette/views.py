@@ -8,7 +8,9 @@ relying on an old migration re-running.
   report_table3     each report's table 三 pivoted back: one row per template row, seven columns
   report_table4     each report's table 四 as one row of fifteen figures
   report_sources    per report: the capture it was read from and a `raw_capture` download path
-  report_coverage   every registry agency x every year the archive spans, with the report if held
+  report_coverage   every agency the archive follows x every year the archive spans, with the report if held
+  report_revisions  what changed between consecutive versions of a report, cell by cell
+                    (create_revisions_view, migration _m13_report_versions; not part of create_views)
 """
 from __future__ import annotations
 
@@ -109,6 +111,12 @@ LEFT JOIN captures c ON c.id = r.capture_id
 LEFT JOIN captures o ON o.id = c.revisit_of
 LEFT JOIN bodies b ON b.sha256 = COALESCE(c.body_sha256, o.body_sha256)""", replace=True)
 
+    create_report_coverage(db)
+
+
+def create_report_coverage(db: sqlite_utils.Database) -> None:
+    """report_coverage: every agency the archive follows (a crawl run or a report: not the whole
+    nationwide registry, most of which is not crawled yet) x every year the archive spans."""
     db.create_view("report_coverage", """
 WITH RECURSIVE years(year) AS (
   SELECT MIN(year) FROM reports
@@ -119,4 +127,65 @@ SELECT a.slug AS agency, a.name AS agency_name, a.province, a.level, y.year,
   r.id AS report_id, r.title
 FROM agencies a CROSS JOIN years y
 LEFT JOIN reports r ON r.agency = a.slug AND r.year = y.year
-WHERE y.year IS NOT NULL""", replace=True)
+WHERE y.year IS NOT NULL AND (EXISTS (SELECT 1 FROM runs u WHERE u.agency = a.slug AND u.kind = 'crawl')
+  OR EXISTS (SELECT 1 FROM reports p WHERE p.agency = a.slug))""", replace=True)
+
+
+
+def create_revisions_view(db: sqlite_utils.Database) -> None:
+    """report_revisions (migration _m13_report_versions): what changed between consecutive versions of a
+    report (archive/extract/versions.py) that read as reports: one row per figure changed, added or
+    removed (table, row, column, old and new value), a row when the text, title or publication date
+    changed; and a row for a version that did not read as a report at all, against the version before
+    it. Each row names both versions, the new one's status, and both captures."""
+    cols = ("p.report_id, r.agency, r.year, p.old_version, p.new_version, p.new_status, {what} AS change, "
+            "{table} AS table_name, {row} AS row_key, {col} AS col_key, {label} AS label, "
+            "{old} AS old_value, {new} AS new_value, p.old_capture_id, p.new_capture_id, "
+            "p.old_captured_at, p.new_captured_at")
+    same = "x.table_name = y.table_name AND x.row_key IS y.row_key AND x.col_key IS y.col_key"
+    pairs = """
+  SELECT * FROM (
+    SELECT v.report_id, v.id AS new_id, v.version AS new_version, v.status AS new_status,
+      v.capture_id AS new_capture_id, v.captured_at AS new_captured_at,
+      LAG(v.id) OVER w AS old_id, LAG(v.version) OVER w AS old_version,
+      LAG(v.capture_id) OVER w AS old_capture_id, LAG(v.captured_at) OVER w AS old_captured_at
+    FROM report_versions v WHERE {where} WINDOW w AS (PARTITION BY v.report_id ORDER BY v.version))
+  WHERE old_id IS NOT NULL"""
+    meta = " UNION ALL ".join(f"""
+SELECT {cols.format(what=repr(what), table="'text'", row=repr(what), col="NULL", label=label, old=old, new=new)}
+FROM pairs p JOIN reports r ON r.id = p.report_id
+JOIN report_versions o ON o.id = p.old_id JOIN report_versions n ON n.id = p.new_id
+WHERE o.{field} IS NOT n.{field}""" for what, label, old, new, field in (
+        ("text", "'text changed (characters before and after)'", "o.text_chars", "n.text_chars", "text_sha256"),
+        ("title", "'title'", "o.title", "n.title", "title"),
+        ("published", "'publication date'", "o.published", "n.published", "published")))
+    db.create_view("report_revisions", f"""
+WITH pairs AS ({pairs.format(where="v.is_report = 1")}),
+gone AS (
+  SELECT v.report_id, v.id AS new_id, v.version AS new_version, v.status AS new_status, v.reason,
+    v.capture_id AS new_capture_id, v.captured_at AS new_captured_at, o.id AS old_id,
+    o.version AS old_version, o.capture_id AS old_capture_id, o.captured_at AS old_captured_at
+  FROM report_versions v
+  JOIN report_versions o ON o.report_id = v.report_id AND o.is_report = 1 AND o.version = (
+    SELECT max(e.version) FROM report_versions e WHERE e.report_id = v.report_id AND e.is_report = 1
+      AND e.version < v.version)
+  WHERE v.is_report = 0
+)
+SELECT {cols.format(what="CASE WHEN y.version_id IS NULL THEN 'removed' ELSE 'changed' END",
+                    table="x.table_name", row="x.row_key", col="x.col_key", label="COALESCE(y.label, x.label)",
+                    old=_whole("x.value"), new=_whole("y.value"))}
+FROM pairs p JOIN reports r ON r.id = p.report_id
+JOIN version_stats x ON x.version_id = p.old_id
+LEFT JOIN version_stats y ON y.version_id = p.new_id AND {same}
+WHERE y.version_id IS NULL OR x.value IS NOT y.value
+UNION ALL
+SELECT {cols.format(what="'added'", table="y.table_name", row="y.row_key", col="y.col_key", label="y.label",
+                    old="NULL", new=_whole("y.value"))}
+FROM pairs p JOIN reports r ON r.id = p.report_id
+JOIN version_stats y ON y.version_id = p.new_id
+WHERE NOT EXISTS (SELECT 1 FROM version_stats x WHERE x.version_id = p.old_id AND {same})
+UNION ALL{meta}
+UNION ALL
+SELECT {cols.format(what="'not a report'", table="NULL", row="NULL", col="NULL", label="p.reason",
+                    old="NULL", new="NULL")}
+FROM gone p JOIN reports r ON r.id = p.report_id""", replace=True)
