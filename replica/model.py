@@ -17,7 +17,7 @@ class Attachment:
 
 @dataclass
 class Report:
-    agency: str            # registry slug (crawler/agencies.yaml), or another department's slug
+    agency: str            # registry slug (crawler/agencies/), or another department's slug
     agency_name: str       # full name as printed
     year: int              # the year the report covers
     title: str

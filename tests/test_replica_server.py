@@ -2,7 +2,7 @@
 lxml link-follower, raw sockets for faults, and real Chromium for the Suizhou JS challenge.
 
 Truth comes from outside the server: the seed files (replica/seeds), the corpus (titles, attachment
-bytes), crawler/agencies.yaml (column URLs) and the confirmed real URLs in design/sites.md.
+bytes), crawler/agencies/ (column URLs) and the confirmed real URLs in design/sites.md.
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Site families: how one CMS lays out an annual-report column. The one place where a platform's
-layout is known; an agency names its family in crawler/agencies.yaml (`family: trs_hunan`).
+layout is known; an agency names its family in crawler/agencies/ (`family: trs_hunan`).
 
 A family is a small class with two hooks, instantiated once per column per run:
 
