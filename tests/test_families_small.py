@@ -28,6 +28,7 @@ FAMILIES = {
     "vsb": ["mengzi_zjj", "meishan_zjj"],
     "uuid_shtml": ["ganxian_zjj", "hainan_zjt"],
     "henan": ["anyangxian_zjj", "henan_zjt"],
+    "hrb": ["mulan_zjj", "songbei_zjj"],
 }
 SLUGS = [s for slugs in FAMILIES.values() for s in slugs]
 
@@ -145,6 +146,8 @@ def is_list(site, path: str) -> bool:
         return path.startswith(site.column_dir) and name.startswith(site.first_page)
     if family == "henan":
         return path.startswith(site.column_dir + "index")
+    if family == "hrb":
+        return path.startswith(f"{site.site_dir}/{site.list_folder}/zfxxgklby_nb")
     raise AssertionError(family)
 
 
