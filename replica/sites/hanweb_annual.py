@@ -1,5 +1,6 @@
-"""Hanweb 信息公开 module's annual-report endpoint, on three hosts (family hanweb_annual):
-js.dl.gov.cn (大连市住建局, its own site), liangshan.gov.cn (梁山县 portal) and www.yanzhou.gov.cn (兖州区 portal).
+"""Hanweb 信息公开 module's annual-report endpoint, on four hosts (family hanweb_annual):
+js.dl.gov.cn (大连市住建局, its own site), jsszfhcxjst.jiangsu.gov.cn (江苏省住建厅, its own site, entered at
+subjectinfo.jsp?area=014000052), liangshan.gov.cn (梁山县 portal) and www.yanzhou.gov.cn (兖州区 portal).
 
 /module/xxgk/xxgkAnnualReport.jsp?area={orgCode}&fbtime={YYYY} answers one agency-year report directly
 (the URL shape is confirmed, design/nationwide.md): the xxgk table (索引号 = orgCode/YYYY-NNNNN, 发布机构,
@@ -23,6 +24,7 @@ from replica.sites.base import Entry, Request, Resource, Response, Site, day, ep
 
 ENDPOINT = "/module/xxgk/xxgkAnnualReport.jsp"
 TREE = "/module/xxgk/tree.jsp"
+SUBJECT = "/module/xxgk/subjectinfo.jsp"   # the module's entry page (江苏省住建厅's, confirmed)
 DOWNFILE = "/module/download/downfile.jsp"
 NO_REPORT = "暂无该年度政府信息公开工作年度报告"
 
@@ -72,8 +74,8 @@ class HanwebAnnualSite(Site):
             return (self.host, self.endpoint(req.param("area", ""), req.param("fbtime", "")))
         if req.path == DOWNFILE:
             return (self.host, f"{DOWNFILE}?filename={req.param('filename', '')}")
-        if req.path == TREE:
-            return (self.host, TREE)
+        if req.path in (TREE, SUBJECT):
+            return (self.host, req.path)
         return None
 
     def dynamic(self, req: Request) -> Response | None:
@@ -96,8 +98,16 @@ class HanwebAnnualSite(Site):
         return entries   # no column lists the reports: no filler needed
 
     def list_pages(self, column: str, entries: list[Entry]) -> dict:
-        """The tree.jsp page (the only page of the module that is not a report)."""
-        return {(self.host, TREE): Resource(self.tree_page().encode("utf-8"), validators=False)}
+        """The tree.jsp page and the subjectinfo.jsp entry (the module's pages that are not reports)."""
+        return {(self.host, TREE): Resource(self.tree_page().encode("utf-8"), validators=False),
+                (self.host, SUBJECT): Resource(self.subject_page().encode("utf-8"), validators=False)}
+
+    def subject_page(self) -> str:
+        """The entry: the tree in an iframe beside the search form of the catalogue (no report links)."""
+        main = f"""<div class="xxgk-left"><iframe src="{TREE}?area={self.area}&amp;divid=div4&amp;standardXxgk=1" width="230" height="600" frameborder="0"></iframe></div>
+<div class="xxgk-right" id="div4"><form action="/module/xxgk/search.jsp" method="post"><input type="hidden" name="area" value="{self.area}">
+标题：<input name="vc_title"> 文号：<input name="vc_filenumber"> <input type="submit" value="查询"></form></div>"""
+        return self.chrome(f"政府信息公开目录 {self.site_name}", main)
 
     def tree_page(self) -> str:
         nodes = ["d.add('0','-1','政府信息公开目录','javascript:void(0);');"]
@@ -168,6 +178,19 @@ class DalianAnnual(HanwebAnnualSite):
     site_code = "2102000066"
     synthetic = [Agency("dalian_zjj", "大连市住房和城乡建设局", range(2020, 2026), "medium", "我局", "2102000066",
                         "大连市住房和城乡建设局", "%Y-%m-%d %H:%M")]
+
+
+class JiangsuAnnual(HanwebAnnualSite):
+    """江苏省住房和城乡建设厅: the registry starts at the module's entry, subjectinfo.jsp?area=014000052."""
+    hosts = ("jsszfhcxjst.jiangsu.gov.cn",)
+    scheme = "https"
+    agency_prefixes = ("jiangsu_zjt",)
+    area = "014000052"
+    column_id = 80581
+    site_name = "江苏省住房和城乡建设厅"
+    site_code = "3200000041"
+    synthetic = [Agency("jiangsu_zjt", "江苏省住房和城乡建设厅", range(2021, 2026), "large", "我厅", "014000052",
+                        "江苏省住房和城乡建设厅", "%Y-%m-%d %H:%M")]
 
 
 class LiangshanAnnual(HanwebAnnualSite):

@@ -1,0 +1,198 @@
+"""Two Hanweb families through the real engine against the replica, one crawl of all their agencies and one
+extraction pass (module-scoped):
+
+- hanweb_annual (the xxgk module's xxgkAnnualReport.jsp, one request per agency-year; replica/sites/
+  hanweb_annual.py: js.dl.gov.cn, jsszfhcxjst.jiangsu.gov.cn, liangshan.gov.cn, www.yanzhou.gov.cn): every
+  report archived and extracted equal to its truth; every year from 2008 to last year asked exactly once; a
+  year without a report a soft 404, never a report; org codes from the portals' trees (liangshan, yanzhou)
+  or the registry (dalian, jiangsu, whose start is the module's subjectinfo.jsp entry).
+- jpaas (Hanweb's new generation: the list from /api-gateway/jpaas-publish-server/front/page/build/unit as
+  JSON; replica/sites/jpaas.py: jst.zj.gov.cn, www.jingjiang.gov.cn's per-year sub-columns): every report
+  archived and extracted equal to its truth (JCMS and jpaas URLs side by side, a DOCX-only report), every
+  unit page fetched once and none past the end, the dead item a dead link, other departments' reports kept
+  off the agency.
+- Both: no request off the allowed hosts; every run ok.
+
+Truth: server.truth() (the corpus), the replica sites' org codes, hosts, unit items and special URLs."""
+from __future__ import annotations
+
+import math
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from scrapy.http import HtmlResponse, Request
+
+from crawler.families.hanweb_annual import FIRST_YEAR, HanwebAnnual, last_year, names_org, tree_orgs
+from crawler.families.jpaas import Jpaas
+from crawler.registry import Column, agencies
+from replica.sites.hanweb_annual import ENDPOINT, DalianAnnual, JiangsuAnnual, LiangshanAnnual, YanzhouAnnual
+from replica.sites.jpaas import UNIT, JingjiangPortal, ZhejiangJst
+from test_crawl import rows
+from test_e2e import archived_result
+from test_extract_replica import differences
+
+ROOT = Path(__file__).resolve().parents[1]
+ANNUAL = {"dalian_zjj": DalianAnnual, "jiangsu_zjt": JiangsuAnnual, "liangshan_zjj": LiangshanAnnual,
+          "yanzhou_zjj": YanzhouAnnual}
+JPAAS = ("zhejiang_zjt", "jingjiang_zjj")
+
+
+@pytest.fixture(scope="module")
+def world(replica_corpus, tmp_path_factory):
+    """One crawl of the six agencies and one extraction pass, on one server."""
+    from replica.server import ReplicaServer
+    db = tmp_path_factory.mktemp("hanweb_families") / "a.db"
+    with ReplicaServer(replica_corpus) as server:
+        env = dict(os.environ, http_proxy=server.proxy_url, https_proxy=server.proxy_url)
+        env.pop("NIANBAO_DB", None)
+        start = time.time()
+        p = subprocess.run([sys.executable, "-m", "crawler.run", *ANNUAL, *JPAAS, "--db", str(db), "--no-polite",
+                            "--log-level", "WARNING"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+        assert p.returncode == 0, p.stdout + p.stderr
+        log = [e for e in server.log if e.time >= start]
+        subprocess.run([sys.executable, "-m", "archive.extract.run", "--db", str(db)], cwd=ROOT, env=env,
+                       check=True, capture_output=True, timeout=240)
+        sites = {type(s): s for s in server.sites if isinstance(s, (ZhejiangJst, JingjiangPortal))}
+        yield {"server": server, "db": db, "log": log, "sites": sites, "truth": server.truth()}
+
+
+def truths_of(world, slugs) -> list[dict]:
+    return [t for t in world["truth"] if t["agency"] in slugs]
+
+
+def mismatches(world, truths) -> dict:
+    conn = sqlite3.connect(world["db"])
+    problems = {}
+    for t in truths:
+        got = archived_result(conn, t["agency"], t["year"])
+        diff = ["not archived"] if got is None else differences(got, t)
+        if diff:
+            problems[t["url"]] = diff
+    return problems
+
+
+def test_nothing_off_the_allowed_hosts_and_every_run_ok(world):
+    allowed = {d for s in (*ANNUAL, *JPAAS) for d in agencies()[s].allowed_domains}
+    assert {e.host for e in world["log"]} <= allowed and all(e.status != 502 for e in world["log"])
+    for slug in (*ANNUAL, *JPAAS):
+        run = rows(world["db"], "SELECT status, failure FROM runs WHERE agency = ? AND kind = 'crawl'", slug)[-1]
+        assert run["status"] == "ok", (slug, run)
+
+
+# ------------------------------------------------------------------------------ hanweb_annual
+def test_annual_every_report_is_archived_and_extracted_equal_to_truth(world):
+    truths = truths_of(world, ANNUAL)
+    assert {t["agency"] for t in truths} == set(ANNUAL) and len(truths) >= 20
+    assert "pdf" in {t["stats_in"] for t in truths}        # the attachment-only report came with its PDF
+    assert not mismatches(world, truths)
+
+
+def test_annual_years_without_a_report_are_soft_404s_not_reports(world):
+    db = world["db"]
+    have = {(t["agency"], t["year"]) for t in truths_of(world, ANNUAL)}
+    got = {(r["agency"], r["year"]) for r in rows(db, "SELECT agency, year FROM reports")}
+    assert {g for g in got if g[0] in ANNUAL} == have          # nothing for the empty years
+    for slug in ANNUAL:
+        caps = rows(db, "SELECT url, error FROM captures WHERE agency = ? AND kind = 'report'", slug)
+        years = {int(parse_qs(urlsplit(c["url"]).query)["fbtime"][0]): c["error"] for c in caps}
+        assert set(years) == set(range(FIRST_YEAR, last_year() + 1))
+        for year, error in years.items():
+            assert error == (None if (slug, year) in have else "soft 404"), (slug, year, error)
+
+
+def test_annual_each_agency_year_asked_once(world):
+    log = world["log"]
+    asked = Counter((e.host, e.path) for e in log if e.path.startswith(ENDPOINT))
+    assert set(asked.values()) == {1}
+    for slug, site in ANNUAL.items():
+        host = site.hosts[0]
+        years = {int(parse_qs(urlsplit(p).query)["fbtime"][0]) for h, p in asked if h == host}
+        areas = {parse_qs(urlsplit(p).query)["area"][0] for h, p in asked if h == host}
+        assert years == set(range(FIRST_YEAR, last_year() + 1)) and areas == {site.area}, slug
+    starts = Counter(e.host for e in log if e.path.startswith(("/module/xxgk/tree.jsp", "/module/xxgk/subjectinfo.jsp")))
+    assert starts == {site.hosts[0]: 1 for site in ANNUAL.values()}
+
+
+def test_annual_org_codes_from_a_portal_tree(world):
+    """The tree's near misses (梁山县住房保障服务中心) are not the bureau; the tail of a full name is."""
+    server = world["server"]
+    for slug in ("liangshan_zjj", "yanzhou_zjj"):
+        agency = agencies()[slug]
+        assert "area" not in (agency.extra.get("hanweb_annual") or {})   # the registry gives the portal only
+        url = agency.columns[0]
+        site = next(s for s in server.sites if slug.startswith(s.agency_prefixes))
+        body = site.tree_page().encode("utf-8")
+        response = HtmlResponse(url, body=body, encoding="utf-8", request=Request(url))
+        found = [code for code, label in tree_orgs(body.decode()) if names_org(agency, label)]
+        assert found == [site.area], slug
+        entries = HanwebAnnual(Column(url, "hanweb_annual", (agency,))).list_entries(response)
+        assert len(entries) == last_year() - FIRST_YEAR + 1
+        assert all(f"area={site.area}&" in u and agency.name in t for t, u in entries)
+
+
+# ------------------------------------------------------------------------------ jpaas
+def test_jpaas_every_report_is_archived_and_extracted_equal_to_truth(world):
+    truths = truths_of(world, JPAAS)
+    assert {t["agency"] for t in truths} == set(JPAAS) and len(truths) >= 10
+    urls = {t["url"] for t in truths}
+    assert "https://jst.zj.gov.cn/art/2020/6/19/art_1229114230_3639.html" in urls     # the real 2019 URL
+    assert any("/col/col1229114230/art/" in u for u in urls) and "docx" in {t["stats_in"] for t in truths}
+    assert not mismatches(world, truths)
+
+
+def test_jpaas_every_unit_page_once_and_none_past_the_end(world):
+    log, sites = world["log"], world["sites"]
+    units = [e for e in log if e.path.startswith(UNIT)]
+    queries = [parse_qs(urlsplit(e.path).query) for e in units]
+    asked = Counter((e.host, q["pageId"][0], int(q["pageNo"][0])) for e, q in zip(units, queries))
+    assert set(asked.values()) == {1} and all(e.status == 200 for e in units)
+    want = {(site.host, page_id, n) for site in sites.values() for page_id, items in site.items.items()
+            for n in range(1, math.ceil(len(items) / site.page_size) + 1)}
+    assert set(asked) == want
+    assert sum(1 for h, _, _ in want if h == "www.jingjiang.gov.cn") >= 12
+
+
+def test_jpaas_dead_items_and_other_departments(world):
+    db, server = world["db"], world["server"]
+    dead = server.special_urls()["dead"]
+    caps = rows(db, "SELECT url, status, agency FROM captures WHERE kind = 'report'")
+    zj_dead = [c for c in caps if c["url"] in dead and "jst.zj.gov.cn" in c["url"]]
+    assert zj_dead and all(c["status"] == 404 for c in zj_dead)
+    others = [c for c in caps if "jingjiang" in c["url"] and c["agency"] is None]
+    assert len(others) == len(JingjiangPortal.others)           # archived, attributed to nobody
+
+
+def test_jpaas_pages_without_a_count_until_an_empty_page():
+    """A unit answer with no pagination count: one page more while a page lists items; links relative to
+    the column page; success false lists nothing."""
+    import json
+    agency = agencies()["zhejiang_zjt"]
+    column = "https://jst.zj.gov.cn/col/col1229114230/index.html"
+    family = Jpaas(Column(column, "jpaas", (agency,)))
+    page = ('<html><body><script src="/AuthorizedRead/unitbuild.js" url="/api-gateway/jpaas-publish-server/front/page/'
+            'build/unit" queryData="{\'webId\':\'3179\',\'pageId\':\'1229114230\',\'tagId\':\'当前栏目list\'}"></script>'
+            '</body></html>')
+    first = family.next_pages(HtmlResponse(column, body=page.encode(), encoding="utf-8", request=Request(column)))
+    assert len(first) == 1 and parse_qs(urlsplit(first[0]).query) == {
+        "webId": ["3179"], "pageId": ["1229114230"], "tagId": ["当前栏目list"], "pageNo": ["1"]}
+
+    def unit(url, html, success=True):
+        from scrapy.http import TextResponse
+        body = json.dumps({"success": success, "data": {"html": html} if success else None}, ensure_ascii=False)
+        return TextResponse(url, body=body.encode(), encoding="utf-8", request=Request(url))
+    one = unit(first[0], '<ul><li><a href="art/2024/art_0123456789abcdef0123456789abcdef.html" title="浙江省住房和城乡建设厅'
+                         '2023年政府信息公开工作年度报告">…</a></li></ul>')
+    assert family.list_entries(one) == [("浙江省住房和城乡建设厅2023年政府信息公开工作年度报告 …",
+                                         "https://jst.zj.gov.cn/col/col1229114230/art/2024/art_0123456789abcdef0123456789abcdef.html")]
+    second = family.next_pages(one)
+    assert [parse_qs(urlsplit(u).query)["pageNo"] for u in second] == [["2"]]
+    assert family.next_pages(unit(second[0], "<ul></ul>")) == []
+    failed = unit(second[0], "", success=False)
+    assert family.list_entries(failed) == [] and family.next_pages(failed) == []
