@@ -8,6 +8,7 @@
     python scheduler.py verify [--db PATH] [--sample N]              integrity_check + every body's sha256
     python scheduler.py warc export|import ...                       WARC out (with a CDXJ index) and in
     python scheduler.py export [--out DIR] [--agency SLUG ...]       the panel, summary, checks, codebook: CSV + XLSX
+    python scheduler.py probe [AGENCY ...] [--all] [--replica]       what a first run will find, per agency
 
 The nightly job (APScheduler 3, BlockingScheduler, Asia/Shanghai) crawls every agency in one child
 process, then runs the extractor pass in another: crawl then extract, always in that order. See
@@ -261,6 +262,51 @@ def cmd_run(args) -> int:
     return 0 if outcome.ok else 1
 
 
+def cmd_probe(args) -> int:
+    """A handful of polite requests per agency (crawler/probe.py, in a child process); the table and a
+    verdict per agency on stdout, the rows in the archive's probes table. Exit 0: every agency ok."""
+    registry = load_registry()
+    unknown = [n for n in args.agencies if n not in registry]
+    if unknown:
+        raise BatchError(f"unknown agency: {', '.join(unknown)} (see crawler/agencies/)")
+    if not args.agencies and not args.all:
+        raise BatchError("probe what? name agencies, or --all for every registry entry with a host")
+    probed = list(dict.fromkeys(([s for s, a in registry.items() if a.host] if args.all else []) + args.agencies))
+    check_db(args.db)
+    from batch import Outcome, last_run_id
+    with ArchiveLock(args.db) as lock:
+        check_chromium(probed, registry)
+        replica = start_replica() if args.replica else None
+        try:
+            runner = Runner(args.db, proxy_url=replica.proxy_url if replica else None,
+                            proxy_spki=replica.tls.spki if replica else None,
+                            stop_timeout=args.stop_timeout, echo=say)
+            install_stop(runner)
+            outcome = Outcome(batch=batch_id("probe"), first_run_id=last_run_id(args.db))
+            argv = [sys.executable, "-m", "crawler.probe", *args.agencies, "--db", args.db,
+                    "--batch", outcome.batch, "--log-level", args.log_level or "WARNING"]
+            argv += (["--all"] if args.all else []) + ([] if args.polite else ["--no-polite"])
+            say(f"probe: {len(probed)} agencies (batch {outcome.batch})")
+            rc = runner._step("probe", argv, outcome, lock)
+        finally:
+            if replica:
+                stop_replica(replica, args.replica_log)
+    from archive.probes import format_table, last_probe_run, rows_of, verdict_lines
+    db = open_db(args.db)
+    try:
+        run_id = last_probe_run(db, outcome.first_run_id)
+        rows = rows_of(db, run_id) if run_id else []
+    finally:
+        db.conn.close()
+    if not rows:
+        print(f"error: the probe recorded nothing ({'; '.join(outcome.failures) or 'no rows'})", file=sys.stderr)
+        return 1
+    print(format_table(rows))
+    print()
+    print(verdict_lines(rows), flush=True)
+    return 0 if rc == 0 and all(r["verdict"] == "ok" for r in rows) else 1
+
+
 def cmd_extract(args) -> int:
     check_db(args.db)
     with ArchiveLock(args.db) as lock:
@@ -380,7 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scheduler.py", description=__doc__.split("\n\n")[0],
         epilog="Without a command: run the scheduler in the foreground until SIGTERM/SIGINT. "
-               "Commands: run, extract, status, verify, warc (each has --help).")
+               "Commands: run, extract, status, verify, warc, export, probe (each has --help).")
     parser.add_argument("--db", default=env("NIANBAO_DB", "archive.db"),
                         help="the archive (default: $NIANBAO_DB or archive.db)")
     net = argparse.ArgumentParser(add_help=False)
@@ -408,6 +454,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("agencies", nargs="*", metavar="AGENCY", help="agency slugs (default: all)")
     run.add_argument("--refresh", action="store_true",
                      help="re-fetch report pages already archived (conditionally)")
+    probe = sub.add_parser("probe", parents=[common, net], help="what a first run will find, per agency",
+                           description="A handful of polite requests per agency (robots.txt, the home page "
+                                       "on http and https, the column's first pages): reachable, robots.txt, "
+                                       "scheme, JS challenge, the platform against the registry's, the report "
+                                       "column and the reports per year; a verdict per agency. Rows in the "
+                                       "archive's probes table (a runs row of kind probe). Exit 0 when every "
+                                       "agency is ok, 1 when some need attention.")
+    probe.add_argument("agencies", nargs="*", metavar="AGENCY", help="agency slugs")
+    probe.add_argument("--all", action="store_true", help="every registry entry with a host")
     ext = sub.add_parser("extract", parents=[common], help="run the extractor pass on the archive",
                          description="Extract reports from captures not yet extracted by this extractor "
                                      "version (--all: everything again).")
@@ -460,7 +515,8 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "progress_every", None) is not None:   # every Runner of this process reads it
         os.environ["NIANBAO_PROGRESS_EVERY"] = str(args.progress_every)
     commands = {None: cmd_scheduler, "run": cmd_run, "extract": cmd_extract, "status": cmd_status,
-                "warc": cmd_warc, "verify": cmd_verify, "export": cmd_export}
+                "warc": cmd_warc, "verify": cmd_verify, "export": cmd_export,
+                "probe": cmd_probe}
     try:
         return commands[args.command](args)
     except sqlite3.DatabaseError as e:  # a database that went bad after the checks

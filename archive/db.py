@@ -247,10 +247,19 @@ def _m14_coverage(db: sqlite_utils.Database) -> None:
     create_views(db)
 
 
+def _m15_probes(db: sqlite_utils.Database) -> None:
+    """probes: one row per agency per `scheduler.py probe` run (the run is a runs row of kind probe):
+    reachable and why not, robots.txt, the scheme that answers, a JS challenge met, the platform
+    detected against the registry's, the report column found and how, reports seen per year, and the
+    verdict (ok / attention) with its reasons. archive/probes.py writes and formats them."""
+    from archive.probes import create_table
+    create_table(db)
+
+
 MIGRATIONS = [_m1_base, _m2_summary_view, _m3_datasette_views, _m4_search_and_integer_summary,
               _m5_published_time, _m6_listings, _m7_review_and_inferred, _m8_assessments, _m9_checks_run,
               _m10_region_code, _m11_agency_registry, _m12_discovered_columns, _m13_report_versions,
-              _m14_coverage]
+              _m14_coverage, _m15_probes]
 
 
 def open_db(path: str | os.PathLike = DEFAULT_DB, *, migrate: bool = True) -> sqlite_utils.Database:

@@ -7,6 +7,8 @@ A family is a small class with two hooks, instantiated once per column per run:
         name = "my_cms"                         # the registry's `family` value
         def list_entries(self, response): ...   # [(title, url)] a list page lists (default: every link)
         def next_pages(self, response): ...     # further list URLs (pagination, sub-columns)
+        @classmethod
+        def fingerprint(cls, response): ...     # optional: "what shows this CMS" or None (scheduler.py probe)
 
 A new family is a new module here: every module of crawler/families/ is imported (load_families).
 `self.column` is the crawler.registry.Column (url, agencies, family options via column.option(name)).
@@ -38,6 +40,18 @@ class Family:
     def next_pages(self, response) -> list[str]:
         """Further list pages (pagination, sub-columns) reachable from this list page."""
         return []
+
+    @classmethod
+    def fingerprint(cls, response) -> str | None:
+        """What in this page shows the family's CMS (URL shapes, markup, script names, meta tags), as
+        a short phrase, or None. `scheduler.py probe` compares it with the registry's family. The
+        default knows none: a family gets one by defining its own (has_fingerprint)."""
+        return None
+
+
+def has_fingerprint(cls: type[Family]) -> bool:
+    """Whether the family defines its own fingerprint (an inherited one would say its parent's)."""
+    return "fingerprint" in cls.__dict__
 
 
 def load_families() -> dict[str, type["Family"]]:

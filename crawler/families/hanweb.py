@@ -16,6 +16,7 @@ CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 TOTAL_PAGE = re.compile(r"<totalpage>\s*(\d+)\s*</totalpage>", re.I)
 COLUMN_ID = re.compile(r"/col/col(\d+)/")
 DATAPROXY = "/module/web/jpage/dataproxy.jsp"
+ART = re.compile(r"/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html")
 
 
 class Hanweb(Family):
@@ -53,6 +54,26 @@ class Hanweb(Family):
         if total:  # the column page says how many pages: fetch 2..N
             return [self._page(response, query, n) for n in range(2, int(total.group(1)) + 1)]
         return [self._page(response, query, 1)]  # ask page 1 for the total
+
+    @classmethod
+    def fingerprint(cls, response) -> str | None:
+        """Hanweb JCMS: the <datastore> list island, jpage's dataproxy.jsp, /col/col{id}/ columns and
+        /art/{Y}/{M}/{D}/art_{col}_{id}.html documents."""
+        if not isinstance(response, TextResponse):
+            return None
+        text = response.text
+        signs = []
+        if "<datastore>" in text:
+            signs.append("a <datastore> list")
+        if DATAPROXY in text or urlsplit(response.url).path == DATAPROXY:
+            signs.append("jpage dataproxy.jsp")
+        if ART.search(text):
+            signs.append("art_{col}_{id}.html documents")
+        if not signs:
+            return None
+        if COLUMN_ID.search(urlsplit(response.url).path) or "/col/col" in text:
+            signs.append("/col/col{id}/ columns")
+        return "Hanweb JCMS: " + ", ".join(signs)
 
     @staticmethod
     def _page(response, query: dict, n: int) -> str:
