@@ -48,9 +48,14 @@ def crawl(server, db, registry, *slugs):
     return [e for e in server.log if e.time >= start]
 
 
+MOVED = SITES[0]         # its stored column is made to point at a page with no report before the second run
+
+
 @pytest.fixture(scope="module")
 def world(replica_corpus, tmp_path_factory):
-    """Two crawls of the eight generated sites (the extraction pass between them), one shared server."""
+    """Two crawls of the eight generated sites, the extraction pass between them, one shared server.
+    Before the second, MOVED's stored column is replaced by a page listing no report (as if the site
+    had moved its column)."""
     from replica.server import ReplicaServer
     tmp = tmp_path_factory.mktemp("generic")
     registry = tmp / "agencies.yaml"
@@ -63,8 +68,17 @@ def world(replica_corpus, tmp_path_factory):
         env.pop("NIANBAO_DB", None)
         subprocess.run([sys.executable, "-m", "archive.extract.run", "--db", str(db)], cwd=ROOT, env=env,
                        check=True, capture_output=True, timeout=240)
+        stored = rows(db, "SELECT * FROM discovered_columns ORDER BY rowid")
+        con = sqlite3.connect(db)
+        with con:
+            con.execute("INSERT INTO discovered_columns (agency, url, how, found_at, run_id, start_url) "
+                        "VALUES (?, ?, 'test: a page with no report', ?, NULL, ?)",
+                        [MOVED.layout.slug, f"http://{MOVED.host}/jggk/",
+                         datetime.now(timezone.utc).isoformat(timespec="seconds"), MOVED.start_url])
+        con.close()
         second = crawl(server, db, registry, *slugs)
-        yield {"server": server, "db": db, "registry": registry, "first": first, "second": second, "slugs": slugs}
+        yield {"server": server, "db": db, "registry": registry, "first": first, "second": second, "slugs": slugs,
+               "stored": stored}
 
 
 def test_the_layouts_cover_every_feature():
@@ -75,6 +89,7 @@ def test_the_layouts_cover_every_feature():
     assert seen["links"] == set(generated.LINKS)
     assert seen["markup"] == set(generated.MARKUPS) and seen["encoding"] == set(generated.ENCODINGS)
     assert seen["depth"] == {"1", "2", "3"} and seen["start"] == {"home", "section"}
+    assert seen["column"] == {"flat", "by_year"}
 
 
 def test_every_report_is_found_and_archived(world):
@@ -131,50 +146,44 @@ def test_no_request_leaves_the_sites_hosts(world):
 
 def test_the_column_found_is_stored_and_the_next_run_starts_there(world):
     db = world["db"]
-    stored = {r["agency"]: r for r in rows(db, "SELECT * FROM discovered_columns")}
-    assert set(stored) == set(world["slugs"])
+    stored = {r["agency"]: r for r in world["stored"]}
+    assert len(world["stored"]) == len(SITES) and set(stored) == set(world["slugs"])
     first_run = {r["agency"]: r["id"] for r in rows(db, "SELECT agency, min(id) AS id FROM runs GROUP BY agency")}
     for site in SITES:
         row = stored[site.layout.slug]
         assert row["url"] == site.list_url(0), (site.layout.features(), row)      # the column's first page
         assert row["start_url"] == site.start_url and row["run_id"] == first_run[site.layout.slug]
         assert row["how"] and row["found_at"]
-    # the second run starts at the stored columns: no home page, no section page, no noise page
-    first_urls = {e.url for e in world["first"]}
-    second_urls = {e.url for e in world["second"]}
-    assert not {s.start_url for s in SITES} & second_urls
-    assert {s.list_url(0) for s in SITES} <= second_urls
-    assert len(world["second"]) < len(world["first"]) / 2
-    nav = first_urls - {u for s in SITES for u in (s.list_url(i) for i in range(10))} - {r.url for s in SITES for r in s.reports}
-    assert nav and not nav & second_urls - {f"http://{s.host}/robots.txt" for s in SITES}
+    # the second run starts at the stored columns: no start page, no section page, no noise page
+    others = [s for s in SITES if s is not MOVED]
+    first = [e for e in world["first"] if e.host != MOVED.host]
+    second = [e for e in world["second"] if e.host != MOVED.host]
+    first_urls, second_urls = {e.url for e in first}, {e.url for e in second}
+    assert not {s.start_url for s in others} & second_urls
+    assert {s.list_url(0) for s in others} <= second_urls
+    assert len(second) < len(first) / 2
+    nav = first_urls - {u for s in others for u in s.column_urls()} - {r.url for s in others for r in s.reports}
+    assert nav and not nav & second_urls - {f"http://{s.host}/robots.txt" for s in others}
     runs = rows(db, "SELECT agency, reports_found FROM runs WHERE kind = 'crawl' ORDER BY id")
     by_agency: dict[str, list[int]] = {}
     for r in runs:
         by_agency.setdefault(r["agency"], []).append(r["reports_found"])
     assert all(a == b for a, b in by_agency.values()), by_agency
-    # nothing new stored by the second run (same column)
-    assert len(rows(db, "SELECT 1 FROM discovered_columns")) == len(SITES)
+    # the second run stored nothing new for them (the same column)
+    now = rows(db, "SELECT agency FROM discovered_columns WHERE agency != ?", MOVED.layout.slug)
+    assert len(now) == len(others)
 
 
 def test_a_stored_column_that_lists_nothing_sends_the_run_back_to_discovery(world):
-    """The stored column now points at a page with no report (the site moved its column): the run
-    discovers again from the start page, finds every report, and stores the column anew."""
-    db, site = world["db"], SITES[0]
-    slug = site.layout.slug
-    con = sqlite3.connect(db)
-    with con:
-        con.execute("INSERT INTO discovered_columns (agency, url, how, found_at, run_id, start_url) "
-                    "VALUES (?, ?, 'test: a page with no report', ?, NULL, ?)",
-                    [slug, f"http://{site.host}/jggk/", datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                     site.start_url])
-    con.close()
-    log = crawl(world["server"], db, world["registry"], slug)
-    assert site.start_url in {e.url for e in log}
-    run = rows(db, "SELECT * FROM runs WHERE agency = ? ORDER BY id DESC LIMIT 1", slug)[0]
-    assert run["reports_found"] == len(site.reports), run
-    assert f"http://{site.host}/jggk/" in {e.url for e in log}          # it did start there
-    latest = rows(db, "SELECT url FROM discovered_columns WHERE agency = ? ORDER BY rowid DESC", slug)
-    assert latest[0]["url"] == site.list_url(0)
+    """MOVED's stored column pointed at a page with no report: the second run started there, went back
+    to discovery from the start page, found every report, and stored the true column anew."""
+    db, site = world["db"], MOVED
+    log = {e.url for e in world["second"] if e.host == site.host}
+    assert f"http://{site.host}/jggk/" in log and site.start_url in log
+    run = rows(db, "SELECT * FROM runs WHERE agency = ? ORDER BY id DESC LIMIT 1", site.layout.slug)[0]
+    assert run["reports_found"] == len(site.reports) and run["status"] == "ok", run
+    latest = rows(db, "SELECT url, how FROM discovered_columns WHERE agency = ? ORDER BY rowid DESC", site.layout.slug)
+    assert len(latest) == 3 and latest[0]["url"] == site.list_url(0), latest
 
 
 # -- the patterns on hand-written HTML ------------------------------------------------------------

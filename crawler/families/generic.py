@@ -7,7 +7,9 @@ through it.
   on the column's allowed hosts only, at most `max_depth` clicks deep and at most `max_nav_pages` pages
   per column that are not list pages of a found column. Weak links wait while a strong one is pending
   or once a column is found (a best-first walk, not a site crawl: requests per report matter).
-- A list page is a page holding report-like link titles (crawler.spiders.report.is_report_title).
+- A list page is a page holding report-like link titles (crawler.spiders.report.is_report_title). A page
+  reached by a strong link that holds none is paginated too and is a hub: its links named by a year alone
+  (2021年, 2021年度) are strong (a column of one sub-column per year).
 - Pagination of a list page: 下一页 / 尾页 links, numbered pager links `{stem}_N` / `{stem}-N`,
   `?page=N` (and pageNo, pageIndex, p, ...), `createPageHTML(total, ...)` (TRS: index_1 is page 2), a
   page count in a script (`pageCount = N`, `totalPage: N` ...) with the script's URL template
@@ -33,6 +35,8 @@ from crawler.links import anchors, clean
 
 STRONG = re.compile(r"年报|年度报告|年度工作报告")
 STRONG_URL = re.compile(r"gknb|ndbg|xxgknb|nianbao|ndbb|ndgzbg|[_/-]nb(?:[_/.-]|$)|\d{4}nb", re.I)
+DOCUMENT_URL = re.compile(r"/t\d{8}_\d+|/art_\d|/post_\d|/content_?\d|detail|[/_-]\d{5,}\.\w+$")   # a page, not a column
+YEAR_LINK = re.compile(r"^(?:19|20)\d\d\s*(?:年|年度)?(?:\s*(?:年报|报告))?$")
 PAGER_TEXT = re.compile(r"^(?:\d{1,4}|首页|上一页|上页|前一页|下一页|下页|尾页|末页|跳转|go|确定|>>?|<<?|›|‹|»|«)$", re.I)
 WEAK = re.compile(r"信息公开|政务公开|公开目录|主动公开|法定主动")
 WEAK_URL = re.compile(r"xxgk|zwgk|zfxxgk|gkml|xxgkml|/gk/|opennes|disclosure", re.I)
@@ -73,8 +77,15 @@ def script_links(response) -> list[tuple[str, str]]:
 
 
 def page_links(response) -> list[tuple[str, str]]:
-    """Every link of a page as the generic family reads it: <a href>, document.write, script links."""
-    return list(dict.fromkeys(anchors(response) + script_links(response)))
+    """Every link of a page as the generic family reads it: <a href>, document.write, script links
+    (a title attribute repeating the link text is said once)."""
+    return list(dict.fromkeys((_once(t), u) for t, u in anchors(response) + script_links(response)))
+
+
+def _once(title: str) -> str:
+    words = title.split(" ")
+    half = len(words) // 2
+    return " ".join(words[:half]) if len(words) % 2 == 0 and half and words[:half] == words[half:] else title
 
 
 def _drop_fragment(url: str) -> str:
@@ -105,6 +116,7 @@ class Generic(Family):
         self.backlog: list[tuple[str, int, list[str]]] = []   # weak nav links held back
         self.resumed: str | None = None         # the stored column this run started from
         self.pages: dict[tuple, tuple[int, int]] = {}   # pager pattern -> (lowest, highest) number seen
+        self.parent: dict[str, str] = {}        # nav page -> the page whose strong link led there
 
     # -- the spider's hooks ----------------------------------------------------------------------
     def start_urls(self, known: str | None = None) -> list[str]:
@@ -142,46 +154,65 @@ class Generic(Family):
         reports = {u for t, u in links if _is_report(t, u)}
         key = request_url if request_url in self.depth or request_url in self.root else url
         self.pending_strong.discard(key)
-        out: list[str] = []
-        if key in self.root:                       # a further page of a column found
+        if key in self.root:                       # a further page of a column found (or of a hub)
             root = self.root[key]
             self.reports[root] |= reports
-            return self._paginate(response, links, root)
+            out = self._paginate(response, links, root)
+            if not reports:                        # a hub's page: its year columns
+                out += self._navigate(links, key, self.depth.get(root, 0), reports, hub=True)
+            return out
         depth = self.depth.get(key, 0)
         if reports:                                # a list page: the start of a column
             self.root[key] = key
             self.reports.setdefault(key, set()).update(reports)
-            out += self._paginate(response, links, key)
-        elif key == self.resumed:                  # the stored column lists nothing now
-            return self._rediscover()
-        elif self._strong_trail(key):              # reached by a 年报 link but no report on page 1: paginate
+            return self._paginate(response, links, key) + self._navigate(links, key, depth, reports)
+        if key == self.resumed or self._strong_trail(key):
+            # reached by a 年报 link (or stored) but no report on it: paginate it, follow its year columns;
+            # a stored column with neither sends the run back to discovery
             self.root[key] = key
             self.reports.setdefault(key, set())
-            out += self._paginate(response, links, key)
-        out += self._navigate(links, key, depth, reports)
-        return out
+            out = self._paginate(response, links, key)
+            out += self._navigate(links, key, depth, reports, hub=True, weak=key != self.resumed)
+            if key == self.resumed and not out:
+                return self._rediscover()
+            return out
+        return self._navigate(links, key, depth, reports)
 
     def discovered(self) -> tuple[str, str] | None:
-        """(column URL, how it was found) of the column listing the most reports, or None."""
-        roots = [(len(r), -self.depth.get(root, 0), root) for root, r in self.reports.items() if r]
-        if not roots:
+        """(column URL, how it was found): the column listing the most reports, or the hub (a 年报 page
+        of year columns) whose columns together list more."""
+        totals: dict[str, set[str]] = {root: set(r) for root, r in self.reports.items()}
+        for root, found in self.reports.items():
+            hub = self.root.get(self.parent.get(root, ""))
+            if hub and hub != root:
+                totals[hub] = totals.get(hub, set()) | found
+        best = [(len(r), -self.depth.get(root, 0), root) for root, r in totals.items() if r]
+        if not best:
             return None
-        _, _, root = max(roots)
+        _, _, root = max(best)
         trail = " › ".join(self.trail.get(root, [])) or "the start page itself"
-        return root, f"{trail} (from {self.column.url}, {len(self.reports[root])} report links)"
+        return root, f"{trail} (from {self.column.url}, {len(totals[root])} report links)"
 
     # -- navigation -------------------------------------------------------------------------------
-    def _navigate(self, links, here: str, depth: int, reports: set[str]) -> list[str]:
+    def _navigate(self, links, here: str, depth: int, reports: set[str], hub: bool = False,
+                  weak: bool = True) -> list[str]:
+        """Navigation links of a page: strong ones at once, weak ones held back (see the module doc).
+        On a hub (a 年报 page with no report) a link named by a year alone (2021年, 2021年度) is strong."""
         if depth >= self.max_depth:
             return []
-        found = any(self.reports.values())
+        found = any(self.reports.values()) or not weak
         strong, weak = [], []
         for title, url in links:
-            if (url in self.requested or url in reports or not self._allowed(url) or NOT_PAGE.search(url)
-                    or PAGER_TEXT.match(title) or _is_notice(title)):
+            if url in self.requested or url in reports or not self._allowed(url) or NOT_PAGE.search(url):
+                continue
+            if hub and YEAR_LINK.match(title):
+                strong.append((title, url))
+                continue
+            if PAGER_TEXT.match(title) or _is_notice(title):
                 continue
             text_strong = bool(STRONG.search(title)) and not AVOID.search(title)
-            url_strong = bool(STRONG_URL.search(urlsplit(url).path + "?" + urlsplit(url).query))
+            path = urlsplit(url).path
+            url_strong = bool(STRONG_URL.search(path + "?" + urlsplit(url).query)) and not DOCUMENT_URL.search(path)
             if (text_strong or url_strong) and not (_is_report(title, url)):
                 strong.append((title, url))
             elif not found and (WEAK.search(title) or WEAK_URL.search(urlsplit(url).path)) and not AVOID.search(title):
@@ -190,6 +221,7 @@ class Generic(Family):
         for title, url in strong:
             if self._take_nav(url, depth + 1, self.trail.get(here, []) + [title or url]):
                 self.pending_strong.add(url)
+                self.parent[url] = here
                 out.append(url)
         for title, url in weak:
             self.backlog.append((url, depth + 1, self.trail.get(here, []) + [title or url]))

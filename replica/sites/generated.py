@@ -15,6 +15,7 @@ sites so a handful of them covers each:
 - pagination: 下一页/尾页 links only (page_N.html), numbered pager links (index_N / index-N, 1-based) with
   尾页, createPageHTML(total, current, "index", "html") (TRS: index_1 is page 2), `?page=N` links, or a page
   count in a script (var pageCount = N; links built by script, TRS numbering);
+- column: flat (the column lists the reports) or by_year (it lists one column per year: 2021年 -> 2021/ ...);
 - list markup: ul/li, table rows, divs; GBK pages (declared or not); report URLs beside the column, under
   /art/Y/M/D/, /content/post_ID.html or /detail.jsp?id=ID;
 - noise: other columns (served: notices), 信息公开指南/制度/依申请公开 pages, links to other hosts (the city
@@ -47,6 +48,9 @@ PAGINATIONS = ("next", "numbered", "create", "query", "script")
 MARKUPS = ("ul", "table", "div")
 ENCODINGS = ("utf-8", "gbk")
 DETAILS = ("beside", "art", "post", "query")
+COLUMN_KINDS = ("flat", "by_year", "flat")      # by_year: the column lists year columns (2021年 -> 2021/ ...)
+YEAR_TEXTS = ("{y}年", "{y}年度", "{y}")
+YEAR_DIRS = ("{y}/", "{y}nb/", "{y}_{k}/")
 FIRST = "青云澄岚桐松临明玉金白丹翠碧鹤"
 SECOND = "岚溪川原阳峰湖泉谷屿潭岭浦塘"
 
@@ -86,6 +90,9 @@ class Layout:
     column_dir: str = ""
     pdf_year: int | None = None
     sep: str = "_"
+    column: str = "flat"  # flat: the column lists the reports; by_year: it lists one column per year
+    year_text: str = "{y}年"
+    year_dir: str = "{y}/"
     param: str = "page"
 
     @property
@@ -102,8 +109,8 @@ class Layout:
 
     def features(self) -> dict[str, str]:
         """The layout features the benchmark reports recall by."""
-        return {"depth": str(self.depth), "start": self.start, "links": self.links, "pagination": self.pagination,
-                "markup": self.markup, "encoding": self.encoding, "detail": self.detail}
+        return {"depth": str(self.depth), "start": self.start, "column": self.column, "links": self.links,
+                "pagination": self.pagination, "markup": self.markup, "encoding": self.encoding, "detail": self.detail}
 
 
 def make_layout(n: int, seed: int, index: int = 0) -> Layout:
@@ -126,7 +133,8 @@ def make_layout(n: int, seed: int, index: int = 0) -> Layout:
                   detail=pick(DETAILS), page_size=rng.choice([2, 2, 3]), years=tuple(range(end - count + 1, end + 1)),
                   city=rng.choice(FIRST) + rng.choice(SECOND) + "市", sections=sections, column_text=text,
                   column_dir=folder.format(k=k), pdf_year=(end - 1 if rng.random() < 0.25 else None),
-                  sep=rng.choice("_-"), param=rng.choice(["page", "pageNo", "p"]))
+                  sep=rng.choice("_-"), param=rng.choice(["page", "pageNo", "p"]), column=pick(COLUMN_KINDS),
+                  year_text=rng.choice(YEAR_TEXTS), year_dir=rng.choice(YEAR_DIRS).replace("{k}", str(k * 7 + 13)))
 
 
 @functools.lru_cache(maxsize=256)
@@ -224,7 +232,27 @@ class GeneratedSite(Site):
         return self._doc_url(notice)
 
     def column_of(self, item) -> str:
-        return ""
+        """"" (the column) on a flat site; the item's year column on a by_year one."""
+        if self.layout.column != "by_year":
+            return ""
+        if isinstance(item, Report):
+            return str(item.year)
+        years = [y for y in self.layout.years if str(y) in item.title]
+        return str(years[0] if years else self.layout.years[-1])
+
+    def year_url(self, year: int) -> str:
+        return self.base + self.column_path + self.layout.year_dir.format(y=year)
+
+    def column_urls(self) -> list[str]:
+        """Every page of the report column: its list pages (the year list on a by_year site) and year columns."""
+        years = [self.year_url(y) for y in self.layout.years] if self.layout.column == "by_year" else []
+        pages = -(-len(self._column_entries()) // self.page_size)
+        return [self.list_url(i) for i in range(max(1, pages))] + years
+
+    def _column_entries(self) -> list:
+        if self.layout.column == "by_year":
+            return list(self.layout.years)
+        return self.reports + [n for n in self.notices]
 
     def list_url(self, index: int) -> str:
         """Page index (0-based) of the report column, as the pagination style names it."""
@@ -395,6 +423,15 @@ class GeneratedSite(Site):
         return self.chrome(f"{self.layout.column_text}-{self.site_name}", main, self.site_meta(self.layout.column_text))
 
     def list_pages(self, column: str, entries: list[Entry]) -> dict[tuple[str, str], Resource]:
+        if column:   # a year column (by_year): one page, no pager
+            url = self.year_url(int(column))
+            text = self.layout.year_text.format(y=column)
+            crumbs = (f'<div class="crumb">当前位置：{self.link(self.base + "/", "首页", url)} &gt; '
+                      f'{self.link(self.list_url(0), self.layout.column_text, url)} &gt; {esc(text)}</div>')
+            main = f'{crumbs}\n<div class="main">{self.items(entries, url)}</div>'
+            data, ctype = self.encode(self.chrome(f"{text}-{self.layout.column_text}-{self.site_name}", main))
+            from replica.sites.base import newest
+            return {(self.host, _key(url) + "index.html"): Resource(data, ctype, mtime=newest(entries))}
         size = self.page_size
         chunks = [entries[i:i + size] for i in range(0, len(entries), size)]
         from replica.sites.base import newest
@@ -408,12 +445,18 @@ class GeneratedSite(Site):
         return out
 
     def pad_column(self, column: str, entries: list[Entry]) -> list[Entry]:
+        if self.layout.column == "by_year":
+            return entries
         return self.pad(entries, self.filler_agency, self.notice_url, column=column)
 
     def extras(self, columns: dict[str, list[Entry]]) -> dict[tuple[str, str], Resource]:
         """Home, the sections on the way to the column, and the noise columns (all served)."""
         out: dict[tuple[str, str], Resource] = {}
         n = self.layout.n
+        if self.layout.column == "by_year":   # the column: a list of year columns, paginated like a flat one
+            years = [Entry(self.layout.year_text.format(y=y), self.year_url(y), f"{y + 1}-01-01 08:00:00")
+                     for y in sorted(self.layout.years, reverse=True)]
+            out.update(self.list_pages("", years))
         self.specials["offsite"] = ["http://www.gov.cn/", f"http://www.gen{n}.gov.cn/", f"http://xxgk.gen{n}.gov.cn/",
                                     f"http://www.gen{n}.gov.cn/zfxxgknb/"]
         column_url = self.list_url(0)
