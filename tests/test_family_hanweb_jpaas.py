@@ -137,6 +137,29 @@ def test_annual_org_codes_from_a_portal_tree(world):
         assert all(f"area={site.area}&" in u and agency.name in t for t, u in entries)
 
 
+def test_annual_a_year_that_gets_its_report_is_found_next_run(world, tmp_path):
+    """Liangshan publishes its report for last year: the next run (a copy of the archive) asks the empty years
+    again (a soft 404 is never held), so it finds it; the held reports are not asked again."""
+    import shutil
+    server, db = world["server"], tmp_path / "b.db"
+    shutil.copy(world["db"], db)
+    year = last_year()                     # 2025: the replica's Liangshan has 2019-2024
+    assert year not in {t["year"] for t in truths_of(world, ["liangshan_zjj"])}
+    url = server.publish(server.new_report("liangshan_zjj", year, f"{year + 1}-01-20 10:00:00"))
+    env = dict(os.environ, http_proxy=server.proxy_url, https_proxy=server.proxy_url)
+    env.pop("NIANBAO_DB", None)
+    start = time.time()
+    p = subprocess.run([sys.executable, "-m", "crawler.run", "liangshan_zjj", "--db", str(db), "--no-polite",
+                        "--log-level", "WARNING"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    assert p.returncode == 0, p.stdout + p.stderr
+    asked = {e.path for e in server.log if e.time >= start and e.path.startswith(ENDPOINT)}
+    held = {t["year"] for t in truths_of(world, ["liangshan_zjj"])}
+    years = {int(parse_qs(urlsplit(a).query)["fbtime"][0]) for a in asked}
+    assert years == set(range(FIRST_YEAR, last_year() + 1)) - held
+    caps = rows(db, "SELECT error FROM captures WHERE url = ? ORDER BY id", url)
+    assert [c["error"] for c in caps] == ["soft 404", None]
+
+
 # ------------------------------------------------------------------------------ jpaas
 def test_jpaas_every_report_is_archived_and_extracted_equal_to_truth(world):
     truths = truths_of(world, JPAAS)
