@@ -53,8 +53,8 @@ class YearPortal(Site):
     scheme = "http"
     root = ""                    # the root column's path (ends with /)
     ext = "html"
-    page_size = 8
-    min_pages = 2
+    page_size = 3             # small pages: reports of a year also sit on its later pages
+    min_pages = 3
     filler_prefix = ""
 
     @property
@@ -259,7 +259,7 @@ class AnshunPortal(YearPortal):
 class DongchengPortal(YearPortal):
     family = "trs_years"
     hosts = ("www.bjdch.gov.cn",)
-    agency_prefixes = ("dongcheng_zjw", "dongcheng_jw")
+    agency_prefixes = ("dongcheng_zjw", "dongcheng_jw", "dongcheng_wjw")
     scheme = "https"
     root = "/zfxxgkzl/zfxxgknb/"
     site_name = "北京市东城区人民政府"
@@ -269,7 +269,10 @@ class DongchengPortal(YearPortal):
         A("dongcheng_zjw", "北京市东城区住房和城乡建设委员会", range(2020, 2025), "medium", "我委", None, None,
           "%Y-%m-%d %H:%M"),
         A("dongcheng_jw", "北京市东城区教育委员会", range(2022, 2025), "medium", "我委", None, None, "%Y-%m-%d %H:%M"),
+        A("dongcheng_wjw", "北京市东城区卫生健康委员会", range(2021, 2025), "medium", "我委", None, None,
+          "%Y-%m-%d %H:%M"),
     ]
+    page_size = 2
 
     def year_dir(self, year: int) -> str:
         return f"{year}nb/dcqzfbm{year}/"
@@ -320,7 +323,7 @@ class ChongqingDistrict(Site):
     """The Chongqing district template: one 政府信息公开年报 column per department."""
     family = "trs"
     column = ""           # the department's column path (ends with /)
-    page_size = 5
+    page_size = 3
     min_pages = 2
     dept = ""             # the department's short name as the portal prints it
 
