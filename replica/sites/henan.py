@@ -6,7 +6,7 @@ Column /zfxxgk/zfxxgknb/index.html (hnjs: /zwgk/zfxxgknb/index.html), further pa
 index_3.html ...; the page prints no page links: a script writes them,
 createPageNav(records, pageSize, current, "index", "html"), beside "共N条". Detail: the title, one line
 发布时间：YYYY-MM-DD HH:MM　来源：{agency}　浏览次数, the body in div#content; no 索引号 table and no head
-tags. Attachments /upload/YYYY/MM-DD/{name}. Hostility: 安阳县 lists a soft-404 item; hnjs a dead
+tags. Attachments /upload/YYYY/MM-DD/{name}. Hostility: 安阳县 lists a soft-404 item (an old http:// link on the https site); hnjs a dead
 one, and its robots.txt disallows /search/ (linked from every page). Column paths and pagination are
 plausible, not verified on the real sites (design/nationwide.md §2).
 """
@@ -46,8 +46,12 @@ class HenanSite(Site):
         self._records = len(entries)
         return super().list_pages(column, entries)
 
+    def href(self, e: Entry) -> str:
+        """Root-relative, except an old item linked by its http:// URL on an https site."""
+        return url_path(e.url) if e.url.startswith(f"{self.scheme}://") else e.url
+
     def list_page(self, column: str, entries: list[Entry], index: int, total: int) -> str:
-        items = "\n".join(f'<li><span class="time">{day(e.published)}</span><a href="{esc(url_path(e.url))}" '
+        items = "\n".join(f'<li><span class="time">{day(e.published)}</span><a href="{esc(self.href(e))}" '
                           f'target="_blank">{esc(e.title)}</a></li>' for e in entries)
         main = f"""<div class="location">您当前的位置：<a href="/">首页</a> &gt; <a href="/zfxxgk/">政府信息公开</a> &gt; 政府信息公开年报</div>
 <div class="list-box"><ul class="list">
@@ -100,7 +104,7 @@ class HenanAnyangxian(HenanSite):
                               None, None, "%Y-%m-%d %H:%M")]
 
     def extras(self, columns: dict[str, list[Entry]]) -> dict:
-        soft = self._url("20190315", 1562090)
+        soft = self._url("20190315", 1562090).replace("https://", "http://")   # an old item linked by http
         columns.setdefault("", []).append(Entry("安阳县住房和城乡建设局2018年政府信息公开工作年度报告", soft,
                                                 "2019-03-15 11:20"))
         self.specials["soft_404"] = [soft]

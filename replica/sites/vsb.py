@@ -7,13 +7,13 @@ only 首页/上页/下页/尾页 and "共N条 1/4". Links are relative (../info/
 numbered page). Detail /info/{wbtreeid}/{wbnewsid}.htm: the header list 索引号 / 发布机构 / 文号 /
 发布日期 (the date only) / 时效性, the title, 发布时间 with the seconds and a click counter script,
 the body in div#vsb_content > div.v_news_content; attachments under /__local/X/YY/ZZ/{hex}.pdf?e=.pdf.
-Hostility: a soft-404 item (HTTP 200 "页面不存在").
+Hostility: a soft-404 item (HTTP 200 "页面不存在"), an old item linked by http:// on the https site.
 
 JSP form (眉山 www.ms.gov.cn, the xxgk module): the column is
 /xxgk/xxgk_list.jsp?urltype=tree.TreeTempUrl&wbtreeid=5069, further pages
 xxgk_list.jsp?totalpage=N&PAGENUM=k&urltype=tree.TreeTempUrl&wbtreeid=5069 (PAGENUM 2..N, upwards);
 details /xxgk/xxgk_content.jsp?urltype=news.NewsContentUrl&wbtreeid=5069&wbnewsid={id} with the xxgk
-table (索引号 | 发布机构 / 文号 | 发布日期 / 时效性). Hostility: a dead item (the JSP answers 404).
+table (索引号 | 发布机构 / 文号 | 发布日期 / 时效性). Hostility: a dead item (the JSP answers 404), linked by http://.
 The pagination shapes are plausible, not verified on the real sites (design/nationwide.md §2).
 """
 from __future__ import annotations
@@ -113,7 +113,9 @@ class VsbSite(Site):
         return f"{n.title}-{self.site_name}", main
 
     def list_items(self, entries: list[Entry], href) -> str:
-        return "\n".join(f'<li id="line_u7_{i}"><a href="{esc(href(e))}" target="_blank" title="{esc(e.title)}">'
+        def link(e: Entry) -> str:   # relative, except an old item linked by its http:// URL
+            return href(e) if e.url.startswith(f"{self.scheme}://") else e.url
+        return "\n".join(f'<li id="line_u7_{i}"><a href="{esc(link(e))}" target="_blank" title="{esc(e.title)}">'
                          f'{esc(e.title)}</a><span>{day(e.published)}</span></li>' for i, e in enumerate(entries))
 
 
@@ -134,7 +136,7 @@ class VsbMengzi(VsbSite):
         return f"https://{MZ_HOST}/info/{MZ_TREE}/{notice.doc_id}.htm"
 
     def extras(self, columns: dict[str, list[Entry]]) -> dict:
-        soft = f"https://{MZ_HOST}/info/{MZ_TREE}/401877.htm"
+        soft = f"http://{MZ_HOST}/info/{MZ_TREE}/401877.htm"     # an old item, still linked by http
         columns.setdefault("", []).append(
             Entry("蒙自市住房和城乡建设局2018年政府信息公开工作年度报告", soft, "2019-03-12 09:40:00"))
         self.specials["soft_404"] = [soft]
@@ -204,7 +206,7 @@ class VsbMeishan(VsbSite):
         return None
 
     def extras(self, columns: dict[str, list[Entry]]) -> dict:
-        dead = f"https://{MS_HOST}{ms_content_path(1009876)}"
+        dead = f"http://{MS_HOST}{ms_content_path(1009876)}"     # an old item, still linked by http
         columns.setdefault("", []).append(
             Entry("眉山市住房和城乡建设局2018年度政府信息公开工作年度报告", dead, "2019-03-28 15:20:00"))
         self.specials["dead"] = [dead]
