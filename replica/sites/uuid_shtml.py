@@ -15,7 +15,7 @@ import hashlib
 
 from replica.content import synth
 from replica.model import Notice, Report
-from replica.sites.base import Entry, Site, day, esc, meta_tags, minute, url_path
+from replica.sites.base import Entry, Site, day, esc, minute, url_path
 
 
 def hex_id(slug: str, doc_id: int) -> str:
