@@ -3,6 +3,7 @@
 `agency_status` / `format_status` (`python scheduler.py status`): per agency, the last crawl, its
 status, the last success, the reports archived by year and the years missing (from the agency's
 first report year to last year), and the archived reports the agency's column no longer lists;
+later captures kept because they read worse than the report's current version (needs review);
 runs that ended but could not be recorded (archive.store.RunNotes, e.g. on a full disk).
 `batch_summary`: the per-agency table printed after a run.
 """
@@ -54,6 +55,10 @@ def agency_status(db: sqlite_utils.Database, agencies: list[str], *, last_year: 
                 "SELECT year, url FROM report_listing WHERE agency = ? AND listed = 0 ORDER BY year",
                 [agency]).fetchall()]
         unrecorded = [n for n in RunNotes(db_file(db)).read() if n.get("agency") == agency]
+        worse = []
+        if "report_versions" in tables:
+            from archive.extract.versions import pending_worse
+            worse = [w for w in pending_worse(db) if w["agency"] == agency]
         out.append({
             "agency": agency,
             "last_run": last[0] if last else None,
@@ -66,6 +71,7 @@ def agency_status(db: sqlite_utils.Database, agencies: list[str], *, last_year: 
             "missing_years": missing,
             "no_longer_listed": unlisted,
             "unrecorded": unrecorded,
+            "worse_versions": worse,
         })
     return out
 
@@ -117,6 +123,10 @@ def format_status(rows: list[dict], names: dict[str, str] | None = None) -> str:
             lines.append(f"  NOT RECORDED:  run {note.get('run_id')} ended {local_time(note.get('at'))} "
                          f"{(note.get('fields') or {}).get('status', 'failing')}, but its row could not be "
                          f"written ({note.get('error')}); the next run records it")
+        for w in r.get("worse_versions", []):
+            lines.append(f"  worse capture kept: {w['year']} version {w['version']} (capture {w['capture_id']}, "
+                         f"{local_time(w['captured_at'])}): {w['reason']}; version {w['current_version']} stays "
+                         "current, needs review (report_revisions)")
         for gone in r.get("no_longer_listed", []):
             lines.append(f"  no longer listed on the site: {gone['year']} ({gone['url']}), kept in the archive")
     return "\n".join(lines)

@@ -6,9 +6,11 @@
 Picks captures of kind report/attachment with a body and status 200 that this EXTRACTOR_VERSION has not
 extracted yet (--all: every one again; idempotent). A report page is extracted together with its
 attachments (attachment captures whose referer is the page URL): a page that only links a PDF/DOCX gets
-its figures from the attachment, its metadata from the page. Reports are keyed by (agency, year); a
-better capture replaces the row's content: pages with figures over those without, http over browser,
-then the later capture. Each report's rows are rewritten in one transaction; a capture that fails is
+its figures from the attachment, its metadata from the page. Reports are keyed by (agency, year); each
+distinct reading of a report's captures is a version of it (archive/extract/versions.py: every
+version's figures kept in version_stats), and the current version, the one the report's rows hold, is
+the latest capture unless that reads clearly worse (then it is kept as a `worse` version and the
+report flagged). Each report's rows are rewritten in one transaction; a capture that fails is
 recorded in `extractions` (status error / skipped, with the reason) and the pass goes on. Captures are
 streamed by id in batches, one body in memory at a time.
 """
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 from archive.db import DEFAULT_DB, open_db
 from archive.extract import EXTRACTOR_VERSION, ExtractError, NotAReport
 from archive.extract.sandbox import Sandbox
+from archive.extract import versions
 from archive.extract.assess import assess
 from archive.store import open_run, sha256, transaction, utcnow
 
@@ -41,12 +44,15 @@ class Counts:
     ok: int = 0
     error: int = 0
     skipped: int = 0
-    superseded: int = 0
+    superseded: int = 0   # new versions older than the report's current one (kept, not current)
+    versions: int = 0     # new versions of reports already held (current, worse or superseded)
+    worse: int = 0        # versions kept because they read worse than the current one
     reports: set = field(default_factory=set)
 
     def as_dict(self, run_id: int) -> dict:
         return {"run_id": run_id, "captures": self.captures, "ok": self.ok, "error": self.error,
-                "skipped": self.skipped, "superseded": self.superseded, "reports": len(self.reports)}
+                "skipped": self.skipped, "superseded": self.superseded, "versions": self.versions,
+                "worse": self.worse, "reports": len(self.reports)}
 
 
 class Pass:
@@ -59,6 +65,7 @@ class Pass:
         self.echo = echo or (lambda msg: None)
         self.counts = Counts()
         self.done_pages: set[int] = set()
+        self.worse_reports: set[int] = set()   # reports given (or left with) a version that reads worse
         self.stopping = False
         self.sandbox = Sandbox()   # every document read in a worker within time, memory and size limits
 
@@ -182,8 +189,9 @@ class Pass:
         if result is None:  # failed attachments were recorded above; the page says why it failed
             if page is not None:
                 err = page_error or ExtractError("nothing readable in the page or its attachments")
+                kept = self.not_a_report(page, err) if isinstance(err, NotAReport) else None
                 self.record([page["id"]], "skipped" if isinstance(err, NotAReport) else "error",
-                            f"{type(err).__name__}: {err}")
+                            f"{type(err).__name__}: {err}" + (f"; {kept}" if kept else ""))
             return
         if others:
             self.record([a["id"] for a in others], "skipped", f"figures taken from capture {source['id']}")
@@ -201,9 +209,16 @@ class Pass:
         self.store(agency, result, source, ids)
 
     # ------------------------------------------------------------ writing
+    def captured_at(self, ids: list[int]) -> str | None:
+        """The latest fetch time among captures (UTC ISO): when a reading of them was captured."""
+        rows = self.db.execute(f"SELECT fetched_at FROM captures WHERE id IN ({', '.join('?' * len(ids))})",
+                               list(ids)).fetchall()
+        times = [t for t in (versions.utc_iso(r[0]) for r in rows) if t]
+        return max(times) if times else None
+
     def store(self, agency: str, result: dict, source: dict, ids: list[int]) -> None:
-        """Upsert the report (agency, year) and rewrite its stats and checks: one transaction.
-        A report already held from a better capture keeps its content (this one is superseded)."""
+        """Place a reading of a report's captures among the report's versions (archive/extract/versions.py)
+        and, when it is (or stays) the current one, write the report's rows: one transaction."""
         now = utcnow()
         row = {"agency": agency, "year": result["year"], "format": result["format"],
                "url": source["final_url"] or source["url"], "capture_id": source["id"],
@@ -211,43 +226,164 @@ class Pass:
                "extractor_version": EXTRACTOR_VERSION, "extracted_at": now,
                "needs_review": result.get("needs_review"),
                **{k: result[k] for k in _META_KEYS}}
-        new_rank = (_has_figures(result), source["fetch_mode"] != "browser", source["id"])
+        reading = versions.Reading.of(result, source["id"], ids, self.captured_at(ids))
         with transaction(self.db):
-            old = self.db.execute(
-                "SELECT r.id, r.capture_id, cp.fetch_mode, (SELECT count(*) FROM report_stats s"
-                " WHERE s.report_id = r.id AND s.table_name != 'summary') FROM reports r"
-                " LEFT JOIN captures cp ON cp.id = r.capture_id WHERE r.agency = ? AND r.year = ?",
-                [agency, result["year"]]).fetchone()
-            superseded = old is not None and new_rank < (old[3] > 0, old[2] != "browser", old[1] or 0)
-            if superseded:
-                report_id = old[0]
+            old = self.db.execute("SELECT id FROM reports WHERE agency = ? AND year = ?",
+                                  [agency, result["year"]]).fetchone()
+            if old is None:
+                report_id = self.db["reports"].insert(row).last_pk
+                vid = self._add_version(report_id, 1, reading, "current", "first version", result, now)
+                self._write_report(report_id, row, result, source["id"], vid, new=True)
+                written = True
             else:
-                report_id = self._write_report(old[0] if old else None, row, result, source["id"])
+                report_id = old[0]
+                written = self._place(report_id, reading, row, result, now)
+            self._flag(report_id)
             self._extractions(ids, "ok", None, report_id, now)
         self.counts.ok += len(ids)
-        if superseded:
-            self.counts.superseded += 1
-        else:
+        if written:
             self.counts.reports.add(report_id)
 
-    def _write_report(self, report_id: int | None, row: dict, result: dict, capture_id: int) -> int:
-        """Insert the report row, or update it in place (UPDATE: its triggers fire) and drop its old
-        stats and checks; then insert the new stats and checks. Returns the report id."""
-        if report_id is None:
-            report_id = self.db["reports"].insert(row).last_pk
+    def _place(self, report_id: int, reading, row: dict, result: dict, now: str) -> bool:
+        """The reading among the report's versions: a re-reading of a version's own captures rewrites it;
+        the latest version's content again joins it; anything else is a new version, current unless
+        clearly worse or older than the current one. True when the report's rows were written."""
+        held = versions.load(self.db, report_id)
+        current = next((v for v in held if v.status == "current"), None)
+        group = set(reading.capture_ids)
+        mine = next((v for v in held if group <= set(v.reading.capture_ids)), None)
+        if mine is not None and mine.reading.capture_id != reading.capture_id:
+            if mine.reading.content == reading.content:
+                return False       # a capture that joined the version reads the same again
+            # it joined as the same content but reads differently now: it leaves the version
+            left = [i for i in mine.reading.capture_ids if i != reading.capture_id]
+            self.db["report_versions"].update(mine.id, {"capture_ids": json.dumps(left)})
+            held = versions.load(self.db, report_id)
+            current = next((v for v in held if v.status == "current"), None)
+            mine = None
+        if mine is not None:       # re-extraction (--all, a new EXTRACTOR_VERSION): the version in place
+            reading.capture_ids = sorted(set(mine.reading.capture_ids) | group)
+            self._rewrite_version(mine, reading, result, now)
+            if mine.status == "current":
+                self._write_report(report_id, row, result, reading.capture_id, mine.id)
+                return True
+            if mine.status == "worse" and current is not None and versions.newer(mine, current):
+                reasons = versions.worse_reasons(reading, current.reading, current.version)
+                if reasons:
+                    self.db["report_versions"].update(mine.id, {"reason": "; ".join(reasons)})
+                    self._worse(report_id)
+                    return False
+                self._promote(current, mine, f"re-read: no longer reads worse than version {current.version}")
+                self._write_report(report_id, row, result, reading.capture_id, mine.id)
+                return True
+            return False
+        latest = held[-1] if held else None
+        if latest is not None and latest.reading.content == reading.content:
+            ids = sorted(set(latest.reading.capture_ids) | group)   # the same content fetched again
+            self.db["report_versions"].update(latest.id, {"capture_ids": json.dumps(ids)})
+            return False
+        number = (latest.version if latest else 0) + 1
+        status, reason = versions.decide(reading, current.reading if current else None,
+                                         current.version if current else None)
+        vid = self._add_version(report_id, number, reading, status, reason, result, now)
+        self.counts.versions += 1
+        if status == "current":
+            if current is not None:
+                self.db["report_versions"].update(current.id, {
+                    "status": "superseded", "reason": f"replaced by version {number} (capture {reading.capture_id})"})
+            self._write_report(report_id, row, result, reading.capture_id, vid)
+            return True
+        if status == "worse":
+            self._worse(report_id)
         else:
+            self.counts.superseded += 1
+        return False
+
+    def _worse(self, report_id: int) -> None:
+        self.counts.worse += 1
+        self.worse_reports.add(report_id)
+
+    def _promote(self, current, version, reason: str) -> None:
+        if current is not None:
+            self.db["report_versions"].update(current.id, {
+                "status": "superseded", "reason": f"replaced by version {version.version}"})
+        self.db["report_versions"].update(version.id, {"status": "current", "reason": reason})
+
+    def _add_version(self, report_id: int, number: int, reading, status: str, reason: str,
+                     result: dict | None, now: str) -> int:
+        vid = self.db["report_versions"].insert({
+            "report_id": report_id, "version": number, "status": status, "reason": reason,
+            "extracted_at": now, "extractor_version": EXTRACTOR_VERSION, **versions.row_of(reading)}).last_pk
+        if result is not None:
+            self._version_stats(vid, report_id, result, reading.capture_id)
+        return vid
+
+    def _rewrite_version(self, version, reading, result: dict, now: str) -> None:
+        self.db["report_versions"].update(version.id, {
+            "extracted_at": now, "extractor_version": EXTRACTOR_VERSION, **versions.row_of(reading)})
+        self.db["version_stats"].delete_where("version_id = ?", [version.id])
+        self._version_stats(version.id, version.report_id, result, reading.capture_id)
+
+    def _version_stats(self, vid: int, report_id: int, result: dict, capture_id: int) -> None:
+        self.db["version_stats"].insert_all(
+            {"version_id": vid, **s} for s in _stat_rows(report_id, result, capture_id))
+
+    def _flag(self, report_id: int) -> None:
+        """reports.needs_review: the current version's own reason and any later capture kept as worse."""
+        reason = versions.flag(versions.load(self.db, report_id))
+        stored = self.db.execute("SELECT needs_review FROM reports WHERE id = ?", [report_id]).fetchone()
+        if stored is not None and stored[0] != reason:
+            self.db["reports"].update(report_id, {"needs_review": reason})
+
+    def _write_report(self, report_id: int, row: dict, result: dict, capture_id: int, version_id: int,
+                      new: bool = False) -> None:
+        """The current version into the report's rows: the report row updated in place (UPDATE: its
+        triggers fire; `new`: just inserted), its stats and checks replaced."""
+        if not new:
             self.db["reports"].update(report_id, row)
             self.db["report_stats"].delete_where("report_id = ?", [report_id])
             self.db["report_checks"].delete_where("report_id = ?", [report_id])
         self.db["report_stats"].insert_all(
-            {"report_id": report_id, "table_name": s["table"], "row_key": s["row"], "col_key": s["col"],
-             "label": s["label"], "value": s["value"], "unit": s["unit"], "source": s["source"],
-             "inferred": int((s["source"] or "").startswith("inferred:")),
-             "capture_id": capture_id, "extractor_version": EXTRACTOR_VERSION} for s in result["stats"])
+            {**s, "version_id": version_id} for s in _stat_rows(report_id, result, capture_id))
         self.db["report_checks"].insert_all(
             {"report_id": report_id, "check_name": k["name"], "passed": int(bool(k["passed"])),
-             "detail": k.get("detail"), "extractor_version": EXTRACTOR_VERSION} for k in result["checks"])
-        return report_id
+             "detail": k.get("detail"), "extractor_version": EXTRACTOR_VERSION, "version_id": version_id}
+            for k in result["checks"])
+
+    def not_a_report(self, page: dict, err: Exception) -> str | None:
+        """A report page captured again that no longer reads as a report (NotAReport) is a version kept
+        as worse of the report its earlier capture gave, and flags it. Returns what was kept, or None
+        when the page gave no report before (or this capture is older than the report's current one)."""
+        urls = sorted({page["url"], page["final_url"] or page["url"]})
+        with transaction(self.db):
+            found = self.db.execute(
+                "SELECT v.report_id FROM report_versions v JOIN captures c ON c.id = v.capture_id"
+                f" WHERE v.status = 'current' AND (c.url IN ({', '.join('?' * len(urls))})"
+                f" OR c.final_url IN ({', '.join('?' * len(urls))})) ORDER BY v.report_id LIMIT 1",
+                urls + urls).fetchone()
+            if found is None:
+                return None
+            report_id = found[0]
+            held = versions.load(self.db, report_id)
+            current = next(v for v in held if v.status == "current")
+            reading = versions.Reading.not_a_report(page["id"], self.captured_at([page["id"]]),
+                                                    f"{type(err).__name__}: {err}")
+            if current.reading.captured_at and reading.captured_at and reading.captured_at < current.reading.captured_at:
+                return None
+            reason = "; ".join(versions.worse_reasons(reading, current.reading, current.version))
+            mine = next((v for v in held if v.reading.capture_id == page["id"]), None)
+            now = utcnow()
+            if mine is not None:
+                number = mine.version
+                self.db["report_versions"].update(mine.id, {"reason": reason, "extracted_at": now,
+                                                            "extractor_version": EXTRACTOR_VERSION})
+            else:
+                number = held[-1].version + 1
+                self._add_version(report_id, number, reading, "worse", reason, None, now)
+                self.counts.versions += 1
+            self._worse(report_id)
+            self._flag(report_id)
+        return f"kept as version {number} of report {report_id} (worse: not current)"
 
     def _extractions(self, ids, status, error, report_id, now) -> None:
         """One extractions row per capture for this EXTRACTOR_VERSION, replacing an earlier one."""
@@ -263,6 +399,14 @@ class Pass:
             self._extractions(ids, status, error, None, utcnow())
         setattr(self.counts, status, getattr(self.counts, status) + len(ids))
         self.echo(f"capture {', '.join(map(str, ids))}: {status}: {error}")
+
+
+def _stat_rows(report_id: int, result: dict, capture_id: int):
+    for s in result["stats"]:
+        yield {"report_id": report_id, "table_name": s["table"], "row_key": s["row"], "col_key": s["col"],
+               "label": s["label"], "value": s["value"], "unit": s["unit"], "source": s["source"],
+               "inferred": int((s["source"] or "").startswith("inferred:")),
+               "capture_id": capture_id, "extractor_version": EXTRACTOR_VERSION}
 
 
 def _has_figures(result: dict) -> bool:
@@ -289,7 +433,8 @@ def merge_page_attachment(page: dict, att: dict) -> dict:
 def run_extract(db_path=DEFAULT_DB, *, all: bool = False, agencies: list[str] | None = None,
                 batch: str | None = None, echo=None, install_signals: bool = False) -> dict:
     """Run the extractor pass over the archive at db_path and return its counts
-    ({run_id, captures, ok, error, skipped, superseded, reports}). Records a `runs` row (kind extract)."""
+    ({run_id, captures, ok, error, skipped, superseded, versions, worse, reports}). Records a `runs` row
+    (kind extract); a later capture kept because it reads worse is a warning in its `failure` (status ok)."""
     db = open_db(db_path)
     batch = batch or os.environ.get("NIANBAO_BATCH")
     run_id = open_run(db, "extract", None, batch)  # closes extract runs a killed pass left running
@@ -300,14 +445,23 @@ def run_extract(db_path=DEFAULT_DB, *, all: bool = False, agencies: list[str] | 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
     reason, status, failure = "finished", "ok", None
+    warnings: list[str] = []
     try:
         p.run()
         if not p.stopping:   # checks across reports and against the law, over the whole archive
             counts_assessed = assess(db)
             if echo:
                 echo(f"assessments: {counts_assessed} (report_assessments)")
+        warnings = worse_warnings(db, p.worse_reports)
+        if warnings:   # the run is ok: the archive holds both captures; a person decides
+            failure = (f"warning: {len(warnings)} later capture(s) read worse than the report's current version,"
+                       " kept as versions, not current: " + "; ".join(warnings[:5])
+                       + (f"; and {len(warnings) - 5} more" if len(warnings) > 5 else ""))
+            for w in warnings:
+                (echo or (lambda m: None))(f"warning: {w}")
         if p.stopping:
-            reason, status, failure = "shutdown", "failing", "stopped before the end of the pass"
+            reason, status = "shutdown", "failing"
+            failure = "; ".join(filter(None, ["stopped before the end of the pass", failure]))
     except BaseException as e:
         reason, status, failure = "error", "failing", f"{type(e).__name__}: {e}"
         raise
@@ -318,9 +472,17 @@ def run_extract(db_path=DEFAULT_DB, *, all: bool = False, agencies: list[str] | 
             "finished_at": utcnow(), "finish_reason": reason, "status": status,
             "responses": counts["captures"], "reports_found": counts["reports"], "errors": counts["error"],
             "failure": failure,
-            "stats": json.dumps({**counts, "extractor_version": EXTRACTOR_VERSION, "all": all})})
+            "stats": json.dumps({**counts, "extractor_version": EXTRACTOR_VERSION, "all": all,
+                                 "warnings": warnings}, ensure_ascii=False)})
         db.close()
     return counts
+
+
+def worse_warnings(db, report_ids) -> list[str]:
+    """One line per version kept as worse (still newer than its report's current one) among reports."""
+    return [f"{w['agency']} {w['year']} version {w['version']} (capture {w['capture_id']}): {w['reason']};"
+            f" version {w['current_version']} stays current"
+            for w in versions.pending_worse(db, report_ids)]
 
 
 def main(argv: list[str] | None = None) -> int:
