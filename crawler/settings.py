@@ -5,6 +5,11 @@ Environment:
   NIANBAO_POLITE     0 relaxes politeness (replica, benchmark)   -> NIANBAO_POLITE (see crawler/addons.py)
   NIANBAO_BATCH      batch id written on each run row            -> NIANBAO_BATCH
   NIANBAO_REFRESH    1 re-fetches held report pages/attachments  -> NIANBAO_REFRESH
+  NIANBAO_REVALIDATE 0 never asks about held report pages again (default 1: crawler.middlewares.Revalidation)
+  NIANBAO_SEASON     months in which every held report page is revalidated at every run (default 1-4,
+                     Beijing time; the scheduler's --season default reads it too)
+  NIANBAO_REVALIDATE_DAYS       outside the season, each held report page once every N days (default 7; 0: never)
+  NIANBAO_REVALIDATE_MIN_HOURS  never a page fetched less than N hours ago (default 12)
   NIANBAO_CHROMIUM   Chromium binary (default /usr/bin/chromium)
   http_proxy         used by Scrapy's HttpProxyMiddleware and passed to Chromium
   https_proxy        used by Scrapy's HttpProxyMiddleware for https:// URLs (CONNECT); Chromium's PAC
@@ -28,6 +33,10 @@ ARCHIVE_DB = os.environ.get("NIANBAO_DB", "archive.db")
 NIANBAO_BATCH = os.environ.get("NIANBAO_BATCH")
 NIANBAO_REFRESH = os.environ.get("NIANBAO_REFRESH", "0")
 NIANBAO_POLITE = os.environ.get("NIANBAO_POLITE", "1")
+NIANBAO_REVALIDATE = os.environ.get("NIANBAO_REVALIDATE", "1")
+NIANBAO_SEASON = os.environ.get("NIANBAO_SEASON", "1-4")
+NIANBAO_REVALIDATE_DAYS = os.environ.get("NIANBAO_REVALIDATE_DAYS", "7")
+NIANBAO_REVALIDATE_MIN_HOURS = os.environ.get("NIANBAO_REVALIDATE_MIN_HOURS", "12")
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 EXTENSIONS = {"crawler.extensions.RunRecorder": 100}
 ADDONS = {"crawler.addons.Politeness": 0}
