@@ -271,3 +271,11 @@ def test_a_township_that_calls_itself_我乡_and_names_itself_once():
     two = text + "\n白塔乡也派员参加了培训。"
     assert extract_meta(from_text(two))["agency"] is None
     assert extract_meta(from_text("我镇2016年度无申请。我镇将继续做好工作。全镇干部群众。"))["agency"] is None
+
+
+def test_an_empty_cell_then_a_label_we_do_not_know_is_no_value():
+    """文号 left empty, then a label the extractor does not know (生效日期) with its own value: the
+    unknown label is not the 文号; a value followed by a known label still is one."""
+    assert labelled("文号 |  | 生效日期 | 2021-01-20", "文号", short=True) is None
+    assert labelled("发布机构 | | 湖南省住建厅 | 发布日期 | 2021-01-02", "发布机构") == "湖南省住建厅"
+    assert labelled("文号 | | 湘建〔2021〕1号 | 生效日期 | 2021-01-20", "文号", short=True) == "湘建〔2021〕1号"

@@ -153,6 +153,9 @@ _LABELS = ["索引号", "主题分类", "组配分类", "体裁分类", "服务�
 _ANY_LABEL = re.compile(r"(?<![\u4e00-\u9fff])(?:" + "|".join(_spaced(l) for l in _LABELS) + r")[ \t]*[:|]")
 
 
+_UNKNOWN_LABEL = re.compile(r"[\u4e00-\u9fff]{2,8}")   # a bare word in a cell of its own: a label we do not know
+
+
 def labelled(text: str, *labels: str, short: bool = False) -> str | None:
     """The value printed after the first of `labels` found (first occurrence in the text wins per
     label, labels tried in order): `label: value`, `label | value`, spaced labels, several labels on
@@ -160,8 +163,12 @@ def labelled(text: str, *labels: str, short: bool = False) -> str | None:
     for label in labels:
         lb = r"(?<![\u4e00-\u9fff])" if short or len(label) <= 2 else ""
         for m in re.finditer(lb + _spaced(label) + r"[ \t]*(?:[:|][ \t]*)+", text):
-            rest = text[m.end():].split("\n", 1)[0]
-            rest = rest.split("|", 1)[0]
+            line = text[m.end():].split("\n", 1)[0]
+            rest, _, after = line.partition("|")
+            following = after.split("|", 1)[0].strip()
+            if (m.group(0).count("|") >= 2 and _UNKNOWN_LABEL.fullmatch(rest.strip()) and following
+                    and not _LABEL_CELL.match(following)):
+                break  # `label | (empty) | 生效日期 | 2021-01-20`: the next cell is another label, not our value
             nxt = _ANY_LABEL.search(rest)
             if nxt:
                 rest = rest[:nxt.start()]
