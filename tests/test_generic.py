@@ -196,7 +196,7 @@ def family(start: str = f"http://{HOST}/") -> Generic:
     return Generic(Column(start, "generic", (agency,)))
 
 
-def response(url: str, body: str, fam: Generic | None = None) -> HtmlResponse:
+def response(url: str, body: str) -> HtmlResponse:
     return HtmlResponse(url, body=f"<html><body>{body}</body></html>".encode(), encoding="utf-8",
                         request=Request(url))
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from parsel import Selector
 from scrapy.http import TextResponse
 
 from crawler.families import Family
