@@ -134,7 +134,11 @@ def agencies(path: str | None = None) -> dict[str, Agency]:
 @functools.cache
 def _load(path: str) -> dict[str, Agency]:
     p = Path(path)
-    files = sorted(p.glob("*.yaml")) if p.is_dir() else [p]
+    if path == str(REGISTRY_PATH) and not p.exists():  # inside a zipped egg (a Scrapyd node): package data
+        from importlib.resources import files as package_files
+        p = package_files("crawler") / "agencies"
+    files = sorted((f for f in p.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name) \
+        if p.is_dir() else [p]
     out: dict[str, Agency] = {}
     for f in files:
         data = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
@@ -149,7 +153,9 @@ def crawlable(slugs=None, hosts: set[str] | None = None) -> list[str]:
     """The agencies a run without a list crawls: those with a family and a start URL, in registry
     order; with `hosts` (the replica web's), only those whose start URLs are all on them."""
     pool = agencies() if slugs is None else {s: get_agency(s) for s in slugs}
-    return [s for s, a in pool.items() if a.crawlable and (hosts is None or a.hosts <= set(hosts))]
+    if hosts is None:   # a real network: the replica web's own generated sites exist nowhere else
+        return [s for s, a in pool.items() if a.crawlable and a.confidence != "replica"]
+    return [s for s, a in pool.items() if a.crawlable and a.hosts <= set(hosts)]
 
 
 def get_agency(slug: str) -> Agency:
