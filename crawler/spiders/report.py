@@ -41,7 +41,7 @@ from crawler.families import family_for
 from crawler.items import Capture
 from crawler.links import anchors, clean
 from crawler.middlewares import FROM_ARCHIVE, KIND, OWNERS, RECHECK, RENDERED, REVISIT
-from crawler.registry import Column, agencies, columns_of, find_agencies, get_agency
+from crawler.registry import Column, agencies, columns_of, crawlable, find_agencies, get_agency
 
 REPORT_WORDS = re.compile(r"年度报告|年报|工作报告")
 DISCLOSURE = re.compile(r"信息公开")
@@ -89,7 +89,7 @@ class ReportSpider(scrapy.Spider):
 
     def __init__(self, agencies=None, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        slugs = _split(agencies) or list(self.default_agencies) or list(_registry())
+        slugs = _split(agencies) or list(self.default_agencies) or crawlable()
         self.agencies = {s: get_agency(s) for s in slugs}     # UnknownAgency for a bad slug
         self.columns = columns_of(slugs)
         self.families = {c.url: family_for(c) for c in self.columns}
