@@ -11,10 +11,11 @@ The column page declares the list as `<script src=".../AuthorizedRead/unitbuild.
 queryData="{'webId':…,'pageId':…,'tplSetId':…,'tagId':…,…}">` (single-quoted JSON); the unit answers
 `{"success": true, "data": {"html": "<ul><li><a href title>…</a><span>date</span></li>…</ul>
 <div class="pagination" count="N">"}}` (public scrapers of jst.zj-style sites read exactly this). Pages:
-`pageNo=n` added to queryData [the parameter name as the research gives it; some sites take
-paramJson={"pageNo":n}]; the total from the pagination's `count` over the first page's item count, else
-one page more while a page lists something (an empty page ends it) [inferred]. Links in the fragment
-resolve against the column page that declared the unit.
+`pageNo=n` added to queryData (the research's shape; a Jiangsu scraper's), or, when the unit ignores it and
+answers page 1 again, `paramJson={"pageNo":n,"pageSize":m}` (Zhejiang and ministry scrapers'); the count
+from the pagination's `count` over the first page's item count, else one page more while a page lists
+something (an empty page ends it) [inferred]. Page 2 is asked first (it tells which form works), then
+the rest. Links in the fragment resolve against the column page that declared the unit.
 
 Option `jpaas: {years: "{YYYY}/szfgzbm/"}`: the column is a folder of per-year sub-columns (靖江's
 /xxgk/zfxxgknb/{YYYY}/szfgzbm/, shared by every city department: the registry's `match`); links from the
@@ -70,6 +71,7 @@ class Jpaas(Family):
     def __init__(self, column):
         super().__init__(column)
         self.bases: dict[str, str] = {}   # unit page URL -> the column page that declared it
+        self.first: dict[tuple, tuple] = {}   # unit -> (page 1's links, page count or None, page 1's size)
 
     def is_unit(self, response) -> bool:
         return urlsplit(response.url).path == UNIT
@@ -108,24 +110,45 @@ class Jpaas(Family):
         return out
 
     @staticmethod
-    def page_url(unit: str, query: dict, n: int) -> str:
-        return f"{unit}?{urlencode({**{k: v for k, v in query.items() if k != 'pageNo'}, 'pageNo': n})}"
+    def page_url(unit: str, query: dict, n: int, style: str = "pageNo", size: int = 15) -> str:
+        """Page n of a unit: `pageNo=n` added to queryData, or `paramJson={"pageNo":n,"pageSize":size}`."""
+        base = {k: v for k, v in query.items() if k not in ("pageNo", "paramJson")}
+        if style == "paramJson":
+            base["paramJson"] = json.dumps({"pageNo": n, "pageSize": size}, separators=(",", ":"))
+        else:
+            base["pageNo"] = n
+        return f"{unit}?{urlencode(base)}"
 
     def more_pages(self, response) -> list[str]:
-        """Pages 2..N from page 1's count; without a count, the next page while this one lists items."""
+        """Page 1 asks page 2; page 2 asks 3..N (N from page 1's pagination count over its items), or
+        without a count each page the next while it lists something. A page 2 that repeats page 1 means
+        the unit ignores `pageNo`: page 2 again as paramJson, and the rest that way."""
         url = urlsplit(response.url)
         query = dict(parse_qsl(url.query, keep_blank_values=True))
-        n = int(query.get("pageNo") or 1)
+        style = "paramJson" if "paramJson" in query else "pageNo"
+        try:
+            n = int(json.loads(query["paramJson"]).get("pageNo", 1) if style == "paramJson" else query.get("pageNo") or 1)
+        except (ValueError, AttributeError):
+            return []
         unit = f"{url.scheme}://{url.netloc}{url.path}"
-        listed = len(self.items(response))
-        html = fragment(response) or ""
-        count = COUNT.search(html)
-        if n == 1 and count and listed:
-            pages = [self.page_url(unit, query, k) for k in range(2, math.ceil(int(count.group(1)) / listed) + 1)]
-        elif count or not listed:
-            pages = []
+        key = (unit, tuple(sorted((k, v) for k, v in query.items() if k not in ("pageNo", "paramJson"))))
+        items = self.items(response)
+        listed = [u for _, u in items]
+        if n == 1:
+            count = COUNT.search(fragment(response) or "")
+            total = math.ceil(int(count.group(1)) / len(items)) if count and items else None
+            self.first[key] = (listed, total, len(items))
+            pages = [self.page_url(unit, query, 2, style, len(items))] if items and (total is None or total > 1) else []
         else:
-            pages = [self.page_url(unit, query, n + 1)]
+            first, total, size = self.first.get(key, (None, None, len(items)))
+            if not items:
+                pages = []
+            elif listed == first:   # page 1 again: the unit ignored the page number
+                pages = [self.page_url(unit, query, 2, "paramJson", size)] if style == "pageNo" and n == 2 else []
+            elif total:
+                pages = [self.page_url(unit, query, k, style, size) for k in range(3, total + 1)] if n == 2 else []
+            else:
+                pages = [self.page_url(unit, query, n + 1, style, size)]
         for page in pages:
             self.bases[page] = self.base_of(response)
         return pages

@@ -3,8 +3,9 @@
 A column page holds no list: `<script src="/AuthorizedRead/unitbuild.js" url="/api-gateway/jpaas-publish-server/
 front/page/build/unit" queryData="{'webId':…,'pageId':…,'tplSetId':…,'tagId':'当前栏目list',…}">`. The unit
 (dynamic, no validators) answers JSON `{"success":true,"code":"200","data":{"html":"<ul>…</ul><div
-class="pagination" count="N"></div>"}}` for `pageNo=n` (15 items a page, newest first; a page past the end
-lists nothing; an unknown pageId answers success false). Items link root-relative.
+class="pagination" count="N"></div>"}}` for `pageNo=n` (Jingjiang) or `paramJson={"pageNo":n,…}` (jst.zj,
+which ignores pageNo and answers page 1), 15 items a page, newest first; a page past the end lists
+nothing; an unknown pageId answers success false. Items link root-relative.
 
 jst.zj.gov.cn, column /col/col1229114230/index.html: the 2019 report at its real JCMS URL
 /art/2020/6/19/art_1229114230_3639.html (design/nationwide.md), the 2020 one at a JCMS URL too, from 2021 jpaas
@@ -40,6 +41,7 @@ class JpaasSite(Site):
     etag_style = "nginx"
     web_id = ""
     tpl_set_id = ""
+    paging = "pageNo"      # the unit's page parameter: pageNo, or paramJson={"pageNo":n,"pageSize":m}
 
     def __init__(self, seed: int = 2024):
         super().__init__(seed)
@@ -81,8 +83,11 @@ class JpaasSite(Site):
             return None
         items = self.items.get(req.param("pageId", ""))
         try:
-            n = int(req.param("pageNo", "1"))
-        except ValueError:
+            if self.paging == "paramJson":   # pageNo is ignored: without paramJson, page 1
+                n = int(json.loads(req.param("paramJson") or "{}").get("pageNo", 1))
+            else:
+                n = int(req.param("pageNo", "1"))
+        except (ValueError, AttributeError):
             n = 0
         if items is None or n < 1:
             data = {"success": False, "code": "500", "message": "参数错误", "data": None}
@@ -137,6 +142,7 @@ class ZhejiangJst(JpaasSite):
     web_id = "3179"
     tpl_set_id = "5yQAkHbXoxEA4R2eVX2bc"
     column_id = 1229114230
+    paging = "paramJson"
     synthetic = [Agency("zhejiang_zjt", "浙江省住房和城乡建设厅", range(2019, 2025), "large", "我厅", "002482410",
                         "浙江省住房和城乡建设厅", "%Y-%m-%d %H:%M")]
 
