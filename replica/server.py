@@ -78,7 +78,7 @@ class ReplicaServer:
     """The replica web. corpus: a replica.corpus.Corpus (default: build_corpus(seed))."""
 
     def __init__(self, corpus=None, seed: int = 2024, host: str = "127.0.0.1", port: int = 0,
-                 challenge_ttl: float = 1800.0, extra_sites=()):
+                 challenge_ttl: float = 1800.0, extra_sites=(), nation=None):
         if corpus is None:
             from replica.corpus import build_corpus  # lazy: the content module is built separately
             corpus = build_corpus(seed)
@@ -105,6 +105,8 @@ class ReplicaServer:
         self._resources: dict[tuple[str, str], Resource] = {}
         self._render(self.sites)
         self.tls = None   # replica.tls.ReplicaTLS, made at start()
+        # replica.nation.Nation: its hosts (http only) are answered by it, lazily, before the static sites
+        self.nation = nation
 
     # --- content ----------------------------------------------------------------------------
     def site_for(self, agency: str) -> Site:
@@ -301,6 +303,9 @@ class ReplicaServer:
     # --- serving ----------------------------------------------------------------------------
     def respond(self, req: Request) -> Response:
         """The answer to one request, faults aside (also usable without a socket)."""
+        if self.nation is not None and req.host not in self._by_host and self.nation.owns(req.host):
+            answer = self.nation.respond(req)   # a Resource gets the static pages' validators and 304s
+            return answer if isinstance(answer, Response) else self._static(self.nation, req, answer)
         site = self._by_host.get(req.host)
         if site is None:
             return Response(502, b"<h1>502 Bad Gateway</h1><p>replica: host not in the replica web</p>",
