@@ -240,3 +240,23 @@ def test_jpaas_pages_without_a_count_until_an_empty_page():
     assert family.next_pages(unit(same[0], one_html)) == []      # paramJson ignored too: stop
     failed = unit(second[0], "", success=False)
     assert family.list_entries(failed) == [] and family.next_pages(failed) == []
+
+
+def test_fingerprints_on_the_replica_pages(replica_session):
+    """Each family knows its own pages (scheduler.py probe) and not the other's nor a TRS column."""
+    import urllib.request
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({"http": replica_session.proxy_url, "https": replica_session.proxy_url}),
+        urllib.request.HTTPSHandler(context=replica_session.tls.client_context()))
+
+    def page(url):
+        body = opener.open(url, timeout=20).read()
+        return HtmlResponse(url, body=body, encoding="utf-8", request=Request(url))
+    annual = [page(agencies()[s].columns[0]) for s in ANNUAL] + [page(t["url"]) for t in truths_of(
+        {"truth": replica_session.truth()}, ["dalian_zjj"])][:1]
+    jpaas = [page(agencies()[s].columns[0]) for s in ("zhejiang_zjt",)] + [page(
+        "https://www.jingjiang.gov.cn/xxgk/zfxxgknb/2024/szfgzbm/")]
+    trs = page(agencies()["hunan_zjt"].columns[0])
+    assert all(HanwebAnnual.fingerprint(r) for r in annual) and not any(HanwebAnnual.fingerprint(r) for r in jpaas)
+    assert all(Jpaas.fingerprint(r) for r in jpaas) and not any(Jpaas.fingerprint(r) for r in annual)
+    assert HanwebAnnual.fingerprint(trs) is None and Jpaas.fingerprint(trs) is None

@@ -53,6 +53,18 @@ def names_org(agency, label: str) -> bool:
 class HanwebAnnual(Family):
     name = "hanweb_annual"
 
+    @classmethod
+    def fingerprint(cls, response) -> str | None:
+        """The xxgk module: a page of it (xxgkAnnualReport.jsp, tree.jsp, subjectinfo.jsp) or links to its endpoint."""
+        if not isinstance(response, TextResponse):
+            return None
+        path = urlsplit(response.url).path
+        if path.startswith("/module/xxgk/") and path.rsplit("/", 1)[-1] in ("xxgkAnnualReport.jsp", "tree.jsp", "subjectinfo.jsp"):
+            return f"the Hanweb xxgk module's {path.rsplit('/', 1)[-1]}"
+        if ENDPOINT in response.text:
+            return "links to the Hanweb xxgk module's xxgkAnnualReport.jsp"
+        return None
+
     def options(self, agency) -> dict:
         return dict(agency.extra.get("hanweb_annual") or {})
 

@@ -36,6 +36,7 @@ from crawler.families import Family
 from crawler.links import anchors, anchors_in
 
 UNIT = "/api-gateway/jpaas-publish-server/front/page/build/unit"
+ART = re.compile(r"/art/(?:19|20)\d\d/art_[0-9a-f]{32}\.html")
 COUNT = re.compile(r"""class=["']?pagination["']?[^>]*\bcount=["']?(\d+)""")
 
 
@@ -72,6 +73,20 @@ class Jpaas(Family):
         super().__init__(column)
         self.bases: dict[str, str] = {}   # unit page URL -> the column page that declared it
         self.first: dict[tuple, tuple] = {}   # unit -> (page 1's links, page count or None, page 1's size)
+
+    @classmethod
+    def fingerprint(cls, response) -> str | None:
+        """jpaas: a unitbuild.js list declaration, a unit answer, or /art/{YYYY}/art_{32hex}.html documents."""
+        if not isinstance(response, TextResponse):
+            return None
+        if urlsplit(response.url).path == UNIT:
+            return "a jpaas unit answer (build/unit)"
+        signs = []
+        if "unitbuild.js" in response.text and "queryData" in response.text:
+            signs.append("a unitbuild.js list with queryData")
+        if ART.search(response.text):
+            signs.append("art_{32hex}.html documents")
+        return ", ".join(signs) or None
 
     def is_unit(self, response) -> bool:
         return urlsplit(response.url).path == UNIT
