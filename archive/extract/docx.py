@@ -2,7 +2,8 @@
 
 A merged cell is one <w:tc> with gridSpan (across) or a vMerge run (down); the Grid repeats the
 same Cell at every position it covers (identity, as python-docx itself repeats the cell object),
-so merged labels are read once. Nested tables are read as tables of their own.
+so merged labels are read once. gridSpan and gridBefore are bounded by grid.MAX_SPAN, as HTML spans are
+(an absurd gridSpan="99999999" would otherwise build a row of 10^8 cells). Nested tables are read as tables of their own.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from archive.extract import EmptyInput
-from archive.extract.grid import Cell, Grid
+from archive.extract.grid import MAX_SPAN, Cell, Grid
 from archive.extract.labels import norm
 from archive.extract.model import TableResult
 from archive.extract.safezip import UnsafeZip, check_zip
@@ -30,7 +31,7 @@ def table_grid(table: Table, name: str) -> Grid:
     rows: list[list[Cell]] = []
     for r, tr in enumerate(table._tbl.tr_lst):
         out: list[Cell] = []
-        for _ in range(tr.grid_before):
+        for _ in range(min(tr.grid_before, MAX_SPAN)):
             out.append(Cell("", r, len(out)))
         for tc in tr.tc_lst:
             c = len(out)
@@ -38,7 +39,7 @@ def table_grid(table: Table, name: str) -> Grid:
                 cell = rows[-1][c]
             else:
                 cell = Cell(norm(_Cell(tc, table).text), r, c)
-            out.extend([cell] * tc.grid_span)
+            out.extend([cell] * max(1, min(tc.grid_span, MAX_SPAN)))
         rows.append(out)
     width = max((len(r) for r in rows), default=0)
     for r, row in enumerate(rows):

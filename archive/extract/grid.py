@@ -41,9 +41,13 @@ class Grid:
         return f"{self.name} r{r}c{c}"
 
 
+MAX_SPAN = 200   # rows or columns one merged cell may cover (HTML rowspan/colspan, DOCX gridSpan/gridBefore):
+                 # a report's table has tens; 99999999 is a damaged or hostile file, not a table
+
+
 def _span(el, attr: str) -> int:
     try:
-        return max(1, min(int(el.get(attr, 1)), 200))
+        return max(1, min(int(el.get(attr, 1)), MAX_SPAN))
     except (TypeError, ValueError):
         return 1
 
