@@ -49,7 +49,7 @@ COOKIE_SCRIPT = re.compile(r"document\.cookie|location\.(?:reload|replace|href)|
 ERRORS = {  # exception class name -> the reason as the table says it
     "DNSLookupError": "DNS lookup failed", "ConnectionRefusedError": "connection refused",
     "TimeoutError": "timeout", "TCPTimedOutError": "timeout", "UserTimeoutError": "timeout",
-    "ResponseNeverReceived": "connection reset (no response)", "ConnectionLost": "connection reset",
+    "ResponseNeverReceived": "connection reset, no response", "ConnectionLost": "connection reset",
     "ConnectionDone": "connection closed", "ConnectError": "cannot connect",
     "TunnelError": "proxy refused the https tunnel", "SSLError": "TLS error",
 }
@@ -57,15 +57,26 @@ PLATFORM_ALIASES = {"trs-hunan": "trs_hunan", "trs-gx": "trs_guangxi", "trs-xiza
                     "uuid-shtml": "uuid_shtml", "hebei-uuid": "uuid_shtml", "sh-uuid": "uuid_shtml"}
 
 
+TEXTS = {"DNS lookup failed": "DNS lookup failed", "Connection was refused": "connection refused",
+         "timed out": "timeout", "took longer than": "timeout"}
+
+
 def error_reason(exc: BaseException) -> str:
-    name = type(exc).__name__
-    reason = ERRORS.get(name)
-    if reason is None:
-        return f"{name}: {exc}"[:200]
-    if name == "TunnelError":
-        m = re.search(r"\b([1-5]\d\d)\b", str(exc))
-        return reason + (f" (HTTP {m.group(1)})" if m else "")
-    return reason
+    """The reason a fetch failed, as the table says it (Scrapy may wrap Twisted's failure:
+    DownloadFailedError([Failure(ConnectionLost)]), so its text is read too)."""
+    name, text = type(exc).__name__, str(exc)
+    if "CONNECT tunnel" in text or name == "TunnelError":
+        m = re.search(r"'status': (\d{3})", text)
+        return ERRORS["TunnelError"] + (f" (HTTP {m.group(1)})" if m else "")
+    if name in ERRORS:
+        return ERRORS[name]
+    for key, reason in ERRORS.items():
+        if key in text:
+            return reason
+    for key, reason in TEXTS.items():
+        if key in text:
+            return reason
+    return f"{name}: {text}"[:200]
 
 
 def challenge_of(response) -> str | None:
@@ -278,6 +289,8 @@ class ProbeSpider(scrapy.Spider):
             col = await self.fetch(start, domains, browser=a.browser, counter=counter)
             pages.append(col)
             column_url, column_how, more = await self._registry_column(a, col, domains, counter, entries, problems)
+            if "no report on its first" in column_how:
+                notes.append(column_how.split(", ", 1)[1] + " (the family reads further)")
             pages += more
         elif column_kind == "discovery":
             column_url, column_how, more = await self._discover(a, start, domains, counter, entries, problems)
@@ -326,7 +339,8 @@ class ProbeSpider(scrapy.Spider):
         # reports seen per year
         reports = {}
         for title, url in entries:
-            if is_report_title(title) and not is_column_url(url) and (not a.match or a.names_in(title)):
+            if (is_report_title(title) and not is_column_url(url) and (not a.match or a.names_in(title))
+                    and in_domains(urlsplit(url).hostname, domains)):   # an off-site copy is not crawled
                 reports.setdefault(url, title)
         years = Counter(m.group(1) for t in reports.values() if (m := YEAR.search(t)))
         row.update(column_url=column_url, column_how=column_how, reports=len(reports), years=dict(years),
@@ -357,13 +371,14 @@ class ProbeSpider(scrapy.Spider):
                 problems.append(f"column answers HTTP {col.status}: {col.url}")
             return None, f"registry column HTTP {col.status}", more
         how = "registry"
-        if col.chain and col.final.rstrip("/") != col.url.rstrip("/"):
+        if col.chain:
             problems.append(f"column moved: the registry's column redirects to {col.final} (update the registry)")
             how = "registry, redirected"
         family = family_for(Column(col.url, a.family, (a,)))
         view = col.response.replace(url=col.final) if col.final != col.response.url else col.response
+        asked: list[tuple[str, str]] = []   # entries a family makes up (one URL per year): not seen on a page
         if isinstance(view, TextResponse):
-            entries += family.list_entries(view)
+            _split_entries(view, family.list_entries(view), entries, asked)
             nexts = [u for u in dict.fromkeys(family.next_pages(view)) if in_domains(urlsplit(u).hostname, domains)]
         else:
             nexts = []
@@ -371,8 +386,19 @@ class ProbeSpider(scrapy.Spider):
             page = await self.fetch(url, domains, browser=a.browser, counter=counter)
             more.append(page)
             if page.response is not None and page.status < 400 and isinstance(page.response, TextResponse):
-                entries += family.list_entries(page.response)
+                _split_entries(page.response, family.list_entries(page.response), entries, asked)
         listed = [t for t, u in entries if is_report_title(t) and not is_column_url(u)]
+        if not listed and asked:   # e.g. hanweb_annual: ask for the latest two years' reports
+            latest = sorted((e for e in asked if is_report_title(e[0])),
+                            key=lambda e: max(YEAR.findall(e[0]) or ["0"]), reverse=True)[:NEXT_PAGES]
+            for title, url in latest:
+                page = await self.fetch(url, domains, browser=a.browser, counter=counter)
+                more.append(page)
+                if (page.status == 200 and isinstance(page.response, TextResponse)
+                        and not SOFT_404.search(page.response.text)):
+                    entries.append((title, url))
+            listed = [t for t, u in entries if is_report_title(t) and not is_column_url(u)]
+            nexts = nexts or [u for _, u in latest]
         if not listed and not nexts:
             problems.append(f"the registry's column lists no report and no further page: {col.final}")
             how += ", lists nothing"
@@ -407,8 +433,8 @@ class ProbeSpider(scrapy.Spider):
             problems.append(f"no report column found from {start} (generic discovery, {len(seen)} pages)")
             return None, "not found by discovery", seen
         root, how = found
-        for url, listed in by_url.items():
-            if url == root or family.root.get(url) == root:
+        for url, listed in by_url.items():   # the list pages of the column(s) it found (year sub-columns too)
+            if url in family.root:
                 entries += listed
         return root, "discovery: " + how, seen
 
@@ -451,6 +477,16 @@ class ProbeSpider(scrapy.Spider):
                                 f"{row['detected']} ({row['detected_how']})")
             else:
                 notes.append(f"the research guessed {a.platform}; the pages look like {row['detected']}")
+
+
+def _split_entries(response, listed, seen: list, asked: list) -> None:
+    """Entries whose URL the page holds (a link, a CDATA record, JSON) are seen; the rest a family
+    made up (to request), asked."""
+    text = response.text.replace("\\/", "/").replace("&amp;", "&")
+    for title, url in listed:
+        parts = urlsplit(url)
+        needle = parts.path.rsplit("/", 1)[-1] + (f"?{parts.query}" if parts.query else "")
+        (seen if needle and needle in text else asked).append((title, url))
 
 
 def scheme_of(http: Fetch, https: Fetch) -> str:

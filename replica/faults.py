@@ -14,6 +14,8 @@ Kinds (params):
   oversize       declare and stream a `size`-byte body (default 50 MB)
   rewrite        serve the page with regex `pattern` replaced by `repl` in its body (bytes or str), with
                  no validators (never a 304): a site whose markup changed, e.g. pagination links gone
+  dead           the host is down: every request to it, http or https (inside its CONNECT tunnel), on any
+                 path, is dropped without an answer (a `reset` fault for the whole host, always); needs host
 `<kind>_once` is `<kind>` with times=1. host matches exactly; path is a prefix (str), a regex
 (re.Pattern, or a str starting with "^"), matched against the path plus "?query" when there is one.
 """
@@ -59,8 +61,12 @@ class Faults:
         self._faults: list[Fault] = []
 
     def add(self, kind: str, host: str | None = None, path=None, times: int | None = None, **params) -> Fault:
-        if kind.endswith("_once"):
+        if kind.endswith("_once") and kind != "dead_once":
             kind, times = kind[: -len("_once")], 1 if times is None else times
+        if kind == "dead":   # the whole host, every path, until cleared
+            if host is None:
+                raise ValueError("a dead fault needs the host it kills")
+            kind, path, times = "reset", None, None
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; known: {', '.join(KINDS)} (and <kind>_once)")
         if times is not None and times < 1:
