@@ -9,6 +9,9 @@
     python scheduler.py warc export|import ...                       WARC out (with a CDXJ index) and in
     python scheduler.py export [--out DIR] [--agency SLUG ...]       the panel, summary, checks, codebook: CSV + XLSX
     python scheduler.py probe [AGENCY ...] [--all] [--replica]       what a first run will find, per agency
+    python scheduler.py run --scrapyd URL [--scrapyd URL ...] [--shard-by province|family]
+                                                                     the run as shards on Scrapyd nodes, merged
+    python scheduler.py merge SHARD.db ... [--into PATH]             shard archives into the central one
 
 The nightly job (APScheduler 3, BlockingScheduler, Asia/Shanghai) crawls every agency in one child
 process, then runs the extractor pass in another: crawl then extract, always in that order. See
@@ -244,6 +247,8 @@ def cmd_run(args) -> int:
     registry = load_registry()
     agencies = check_agencies(args.agencies, registry, replica=args.replica)
     check_db(args.db)
+    if args.scrapyd or args.shard_by:
+        return cmd_run_sharded(args, registry, agencies)
     with ArchiveLock(args.db) as lock:
         check_chromium(agencies, registry)
         replica = start_replica() if args.replica else None
@@ -259,6 +264,52 @@ def cmd_run(args) -> int:
             if replica:
                 stop_replica(replica, args.replica_log)
     print(batch_summary(args.db, outcome.first_run_id), flush=True)
+    return 0 if outcome.ok else 1
+
+
+def cmd_run_sharded(args, registry, agencies) -> int:
+    """`run --scrapyd URL ...`: the agencies as shards (by province or family) on Scrapyd nodes, each
+    job writing its own archive in --shard-dir, merged into --db, then extracted (shards.py)."""
+    import shards
+    if not args.scrapyd:
+        raise BatchError("--shard-by needs the Scrapyd nodes to run the shards on (--scrapyd URL, repeatable)")
+    if any(registry[a].browser for a in agencies):
+        check_chromium(agencies, registry)   # on this machine; each node needs its own Chromium too
+    shard_dir = args.shard_dir or os.path.join(os.path.dirname(os.path.abspath(args.db)), "shards")
+    from batch import Outcome, last_run_id
+    with ArchiveLock(args.db) as lock:
+        if args.replica:
+            say("--replica with --scrapyd: the nodes must reach the replica web through their own http_proxy")
+        runner = Runner(args.db, stop_timeout=args.stop_timeout, echo=say)
+        install_stop(runner)
+        outcome = Outcome(batch=batch_id("manual"), agencies=agencies, first_run_id=last_run_id(args.db))
+        say(f"sharded crawl: {len(agencies)} agencies by {args.shard_by or 'province'} on "
+            f"{len(args.scrapyd)} Scrapyd node(s) (batch {outcome.batch})")
+        shards.run_sharded(runner, agencies, registry, outcome, nodes=args.scrapyd,
+                           by=args.shard_by or "province", shard_dir=shard_dir, polite=args.polite,
+                           log_level=args.log_level or "WARNING", lock=lock, echo=say)
+    print(batch_summary(args.db, outcome.first_run_id), flush=True)
+    return 0 if outcome.ok else 1
+
+
+def cmd_merge(args) -> int:
+    """Shard archives into the central one (archive/merge.py), under its lock, then the extract pass."""
+    import shards
+    from batch import Outcome, last_run_id
+    into = args.into or args.db
+    check_db(into)
+    for path in args.shards:
+        if os.path.abspath(path) == os.path.abspath(into):
+            raise BatchError(f"{path} is the archive merged into")
+        check_db(path, create=False)
+    with ArchiveLock(into) as lock:
+        runner = Runner(into, stop_timeout=args.stop_timeout, echo=say)
+        install_stop(runner)
+        outcome = Outcome(batch=batch_id("merge"), first_run_id=last_run_id(into))
+        summary = shards.merge_into(runner, args.shards, outcome, lock=lock, echo=say,
+                                    extract=args.extract)
+    if not summary.captures:
+        say("merge: nothing new")
     return 0 if outcome.ok else 1
 
 
@@ -426,7 +477,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scheduler.py", description=__doc__.split("\n\n")[0],
         epilog="Without a command: run the scheduler in the foreground until SIGTERM/SIGINT. "
-               "Commands: run, extract, status, verify, warc, export, probe (each has --help).")
+               "Commands: run, extract, status, verify, warc, export, probe, merge (each has --help).")
     parser.add_argument("--db", default=env("NIANBAO_DB", "archive.db"),
                         help="the archive (default: $NIANBAO_DB or archive.db)")
     net = argparse.ArgumentParser(add_help=False)
@@ -454,6 +505,27 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("agencies", nargs="*", metavar="AGENCY", help="agency slugs (default: all)")
     run.add_argument("--refresh", action="store_true",
                      help="re-fetch report pages already archived (conditionally)")
+    run.add_argument("--scrapyd", action="append", metavar="URL",
+                     help="run the agencies as shards on this Scrapyd node (repeatable; docs/scheduler.md#shards): "
+                          "one job per shard, each writing its own archive, merged into --db, then extracted")
+    run.add_argument("--shard-by", choices=["province", "family"],
+                     help="with --scrapyd: one shard per province (default) or site family; shards sharing a "
+                          "host are joined")
+    run.add_argument("--shard-dir", metavar="DIR",
+                     help="with --scrapyd: where the jobs write archive-SHARD.db, kept for the next run "
+                          "(default: shards/ beside --db; on the nodes' machines too)")
+    mrg = sub.add_parser("merge", parents=[common], help="merge shard archives into the central archive",
+                         description="Merge shard archives (written by sharded runs' Scrapyd jobs, or any "
+                                     "crawl into another archive) into the central one: runs and captures with "
+                                     "their origin (merge_origins, merged_runs, merged_captures), bodies "
+                                     "deduplicated by sha256, listings; then the extract pass re-reads the "
+                                     "reports. Merging a shard again copies nothing twice. A runs row of kind "
+                                     "merge. Exit 1 when some shard could not be merged.")
+    mrg.add_argument("shards", nargs="+", metavar="SHARD.db")
+    mrg.add_argument("--into", metavar="PATH", help="the central archive (default: --db)")
+    mrg.add_argument("--extract", action=argparse.BooleanOptionalAction, default=True,
+                     help="run the extract pass when captures came in (default: on)")
+    mrg.add_argument("--stop-timeout", type=float, default=60.0, metavar="S", help=argparse.SUPPRESS)
     probe = sub.add_parser("probe", parents=[common, net], help="what a first run will find, per agency",
                            description="A handful of polite requests per agency (robots.txt, the home page "
                                        "on http and https, the column's first pages): reachable, robots.txt, "
@@ -516,7 +588,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["NIANBAO_PROGRESS_EVERY"] = str(args.progress_every)
     commands = {None: cmd_scheduler, "run": cmd_run, "extract": cmd_extract, "status": cmd_status,
                 "warc": cmd_warc, "verify": cmd_verify, "export": cmd_export,
-                "probe": cmd_probe}
+                "probe": cmd_probe, "merge": cmd_merge}
     try:
         return commands[args.command](args)
     except sqlite3.DatabaseError as e:  # a database that went bad after the checks

@@ -169,6 +169,8 @@ def batch_summary(db_path, first_run_id: int) -> str:
             elif kind == "verify":
                 notes.append(f"verify: {status}, {pages or 0} bodies checked, {errors or 0} errors"
                              + (f" ({failure})" if failure else ""))
+            elif kind == "merge":   # archive/merge.py: shards merged into this archive
+                notes.append(f"merge: {status}, {pages or 0} captures merged" + (f" ({failure})" if failure else ""))
             else:
                 notes.append(f"{kind}: {failure}")
         if unattributed:
