@@ -221,3 +221,84 @@ def test_a_damaged_shard_is_refused_whole(run, tmp_path):
         assert [r[0] for r in c.execute("SELECT shard FROM merge_origins")] == ["archive-33-zhejiang"]
         assert sorted(r[0] for r in c.execute("SELECT agency FROM runs WHERE kind = 'crawl'")) == \
             sorted(SHARDS["33-zhejiang"])
+
+
+def _agency_row(slug: str) -> dict:
+    return {"slug": slug, "name": slug, "province": "浙江"}
+
+
+def test_merge_follows_a_run_that_was_still_running(tmp_path):
+    """A shard merged while its crawl ran: the run is copied as running, the next merge updates it and
+    brings its later captures and (once finished) its listings; a third merge changes nothing. Made with
+    the archive's own writer (archive.store.Archive), no crawl."""
+    from archive.db import open_db
+    from archive.merge import merge_shards
+    from archive.store import Archive
+    shard_file, central_file = tmp_path / "archive-x.db", tmp_path / "central.db"
+    shard = Archive(shard_file)
+    shard.db["agencies"].insert(_agency_row("a1"))
+    run_id = shard.start_run("crawl", "a1", batch="b1")
+    page = {"run_id": run_id, "agency": "a1", "url": "http://x.gov.cn/nb/", "method": "GET", "status": 200,
+            "fetch_mode": "http", "kind": "list"}
+    first, _ = shard.add_capture(page, body=b"<html>list</html>")
+    central = open_db(central_file)
+
+    def merge():
+        summary = merge_shards(central, [str(shard_file)], batch="m")
+        assert summary.ok, summary.lines()
+        return summary.shards[0]
+    got = merge()
+    assert (got.runs_new, got.captures, got.bodies, got.listings) == (1, 1, 1, 0)
+    assert central.execute("SELECT status FROM runs WHERE kind = 'crawl'").fetchone() == ("running",)
+    again, _ = shard.add_capture(page, body=b"<html>list</html>")   # a revisit of the first capture
+    shard.add_capture(page | {"url": "http://x.gov.cn/nb/2024.html", "kind": "report"}, body=b"<p>2024</p>")
+    shard.add_listing(run_id, "a1", {"pages": {"http://x.gov.cn/nb/": ("http://x.gov.cn/nb/", 1)},
+                                     "reports": {"http://x.gov.cn/nb/2024.html": ("http://x.gov.cn/nb/", "2024")}})
+    shard.finish_run(run_id, status="ok", finish_reason="finished")
+    got = merge()
+    assert (got.runs_new, got.runs_updated, got.captures, got.bodies, got.listings) == (0, 1, 2, 1, 2)
+    assert central.execute("SELECT status FROM runs WHERE kind = 'crawl'").fetchone() == ("ok",)
+    revisit = central.execute("SELECT c.revisit_of, o.capture_id FROM merged_captures m JOIN captures c ON "
+                              "c.id = m.capture_id JOIN merged_captures o ON o.shard_capture_id = ? "
+                              "WHERE m.shard_capture_id = ?", [first, again]).fetchone()
+    assert revisit[0] == revisit[1] is not None   # revisit_of points at the central copy of the original
+    central.conn.close()
+    before = _snapshot(central_file)
+    central = open_db(central_file)
+    got = merge()
+    assert (got.runs_new, got.runs_updated, got.captures, got.bodies, got.listings) == (0, 0, 0, 0, 0)
+    central.conn.close()
+    assert _snapshot(central_file) == before
+    # the same file name re-created from scratch is another origin: merged, not mistaken for the first
+    shard.close()
+    shard_file.unlink()
+    shard = Archive(shard_file)
+    shard.db["agencies"].insert(_agency_row("a1"))
+    shard.add_capture(page | {"run_id": shard.start_run("crawl", "a1", batch="b2")}, body=b"<html>new</html>")
+    central = open_db(central_file)
+    got = merge()
+    assert (got.runs_new, got.captures, got.bodies) == (1, 1, 1)
+    assert central.execute("SELECT count(*) FROM merge_origins WHERE shard = 'archive-x'").fetchone() == (2,)
+    central.conn.close()
+    shard.close()
+
+
+def test_shards_by_province_and_family_join_shared_hosts():
+    from types import SimpleNamespace as A
+
+    from shards import assign, plan
+
+    def agency(province, family, host):
+        return A(region_code=province + "0000", province=province, family=family, hosts={host},
+                 allowed_domains=(host,))
+    registry = {"a": agency("33", "hanweb", "a.gov.cn"), "b": agency("33", "jpaas", "b.gov.cn"),
+                "c": agency("43", "hanweb", "c.gov.cn"), "d": agency("54", "trs", "c.gov.cn"),
+                "e": agency("45", "trs", "e.gov.cn")}
+    by_province = {s.name: s.agencies for s in plan(list(registry), registry, "province")}
+    assert by_province == {"33-zhejiang": ["a", "b"], "43-hunan+54-xizang": ["c", "d"], "45-guangxi": ["e"]}
+    by_family = {s.name: sorted(s.agencies) for s in plan(list(registry), registry, "family")}
+    assert by_family == {"hanweb+trs": ["a", "c", "d", "e"], "jpaas": ["b"]}   # trs shares c.gov.cn with hanweb
+    shards = plan(list(registry), registry, "province")
+    assign(shards, ["n1", "n2"])
+    load = {n: sum(len(s.agencies) for s in shards if s.node == n) for n in ("n1", "n2")}
+    assert load == {"n1": 2, "n2": 3} or load == {"n1": 3, "n2": 2}
