@@ -170,6 +170,7 @@ class ProbeSpider(scrapy.Spider):
         self.results: list[dict] = []
         self._downloads: dict[tuple[str, bool], asyncio.Future] = {}
         self._robots: dict[str, asyncio.Future] = {}
+        self._in_flight: asyncio.Semaphore | None = None   # CONCURRENT_REQUESTS over all hosts, as a crawl
         load_families()
 
     @classmethod
@@ -201,8 +202,16 @@ class ProbeSpider(scrapy.Spider):
             if browser:
                 meta.update(playwright=True, **browser_meta())
             request = scrapy.Request(url, meta=meta, dont_filter=True)
-            self._downloads[key] = asyncio.ensure_future(self.crawler.engine.download_async(request))
+            self._downloads[key] = asyncio.ensure_future(self._bounded(request))
         return self._downloads[key]
+
+    async def _bounded(self, request):
+        """engine.download_async bypasses the scheduler, whose CONCURRENT_REQUESTS bound a crawl; the
+        downloader's per-host slots (concurrency, delay, AutoThrottle) hold either way."""
+        if self._in_flight is None:
+            self._in_flight = asyncio.Semaphore(self.settings.getint("CONCURRENT_REQUESTS", 16))
+        async with self._in_flight:
+            return await self.crawler.engine.download_async(request)
 
     async def robots(self, url: str):
         """(Protego parser or None = everything allowed, what robots.txt was) for url's scheme+host."""
