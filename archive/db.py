@@ -11,6 +11,7 @@ Tables (see docs/archive.md):
   report_checks   the consistency checks each report passed or failed
   report_summary  (view) one row per report, headline figures as columns
   listings        what each crawl run's columns listed (list pages, report URLs)
+  probes          what each `scheduler.py probe` found per agency (archive/probes.py)
   report_listing  (view) whether each report is still listed in its agency's column
   report_assessments  checks across reports and against the law (PASS / FAIL / NOT ASSESSABLE)
   check_glossary  what every check means

@@ -265,3 +265,41 @@ def test_outside_the_replica_is_unreachable(faults):
         "zjj.suizhou.gov.cn", "zjt.gxzf.gov.cn", "www.hunan.gov.cn", "www.xizang.gov.cn", "zjj.qz.gov.cn",
         "zjj.nowhere.gov.cn", "cqjlp.gov.cn", "zjt.hunan.gov.cn", "zjj.xizang.gov.cn", "zjt.xizang.gov.cn"}]
     assert not off, off
+
+
+# ---------------------------------------------------------------- pieces, no network
+
+def test_failure_reasons_as_the_table_says_them():
+    from scrapy.exceptions import DownloadFailedError
+    from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
+    from twisted.python.failure import Failure
+    from twisted.web._newclient import ResponseNeverReceived
+
+    from crawler.probe import error_reason
+    assert error_reason(DNSLookupError("no results for hostname lookup: zjj.x.gov.cn")) == "DNS lookup failed"
+    assert error_reason(ConnectionRefusedError()) == "connection refused"
+    assert error_reason(TimeoutError()) == error_reason(TCPTimedOutError()) == "timeout"
+    assert error_reason(DownloadFailedError([Failure(ResponseNeverReceived([]))])).startswith("connection reset")
+    tunnel = Exception("Could not open CONNECT tunnel with proxy 127.0.0.1:8899 [{'status': 403, 'reason': b'Forbidden'}]")
+    assert error_reason(tunnel) == "proxy refused the https tunnel (HTTP 403)"
+
+
+def test_challenge_pages():
+    from scrapy.http import HtmlResponse
+
+    from crawler.probe import challenge_of
+    script = b'<html><head><script>document.cookie="a=1; path=/";location.reload();</script></head><body></body></html>'
+    assert "412" in challenge_of(HtmlResponse("http://a.gov.cn/", status=412, body=script))
+    assert "cookie/JS redirect" in challenge_of(HtmlResponse("http://a.gov.cn/", status=200, body=script))
+    page = b"<html><body><script>location.href='/x'</script>" + "政府信息公开年报".encode() * 10 + b"</body></html>"
+    assert challenge_of(HtmlResponse("http://a.gov.cn/", status=200, body=page)) is None
+    assert challenge_of(HtmlResponse("http://a.gov.cn/", status=404, body=b"<h1>404</h1>")) is None
+
+
+def test_research_platform_names():
+    from crawler.probe import platform_name
+    assert platform_name("trs-hunan?") == "trs_hunan"
+    assert platform_name("hanweb -> jpaas") == "jpaas"
+    assert platform_name("trs / mixed") == "trs"
+    assert platform_name("lonsun [inferred]") == "lonsun"
+    assert platform_name("?") == platform_name("unknown") == ""
