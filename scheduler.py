@@ -285,9 +285,14 @@ def cmd_run_sharded(args, registry, agencies) -> int:
         outcome = Outcome(batch=batch_id("manual"), agencies=agencies, first_run_id=last_run_id(args.db))
         say(f"sharded crawl: {len(agencies)} agencies by {args.shard_by or 'province'} on "
             f"{len(args.scrapyd)} Scrapyd node(s) (batch {outcome.batch})")
-        shards.run_sharded(runner, agencies, registry, outcome, nodes=args.scrapyd,
-                           by=args.shard_by or "province", shard_dir=shard_dir, polite=args.polite,
-                           log_level=args.log_level or "WARNING", lock=lock, echo=say)
+        try:
+            shards.run_sharded(runner, agencies, registry, outcome, nodes=args.scrapyd,
+                               by=args.shard_by or "province", shard_dir=shard_dir, polite=args.polite,
+                               log_level=args.log_level or "WARNING", lock=lock, echo=say)
+        except BatchError as e:   # a node that fails part-way: recorded, then the one line
+            record_run(args.db, kind="failed", status="failed", failure=f"sharded run: {e}",
+                       batch=outcome.batch, finish_reason="shards")
+            raise
     print(batch_summary(args.db, outcome.first_run_id), flush=True)
     return 0 if outcome.ok else 1
 

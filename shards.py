@@ -134,7 +134,7 @@ class Node:
               content_type: str | None = None) -> dict:
         url = f"{self.url}/{endpoint}"
         if params and data is None:
-            if endpoint == "listjobs.json":
+            if endpoint in ("listjobs.json", "listversions.json"):
                 url += "?" + urllib.parse.urlencode(params)
             else:
                 data = urllib.parse.urlencode(params).encode()
@@ -179,6 +179,12 @@ class Node:
     def cancel(self, job: str) -> None:
         self._call("cancel.json", params=[("project", PROJECT), ("job", job)])
 
+    def prune(self, keep: str) -> None:
+        """Delete the project's other egg versions (one is deployed per run)."""
+        for version in self._call("listversions.json", params=[("project", PROJECT)]).get("versions", []):
+            if version != keep:
+                self._call("delversion.json", params=[("project", PROJECT), ("version", version)])
+
 
 # ---------------------------------------------------------------- the run
 
@@ -212,6 +218,11 @@ def run_sharded(runner, agencies: list[str], registry: dict, outcome: Outcome, *
         shard.state = "pending"
         echo(f"shard {shard.name}: {len(shard.agencies)} agencies on {shard.node} (job {shard.job})")
     _wait(runner, servers, shards, echo, poll)
+    for node in servers.values():
+        try:
+            node.prune(keep=version)
+        except BatchError as e:
+            echo(f"{e} (old egg versions kept)")
     for shard in shards:
         _check_shard(runner.db_path, shard, outcome)
     present = [s.path for s in shards if os.path.isfile(s.path)]
@@ -223,6 +234,7 @@ def run_sharded(runner, agencies: list[str], registry: dict, outcome: Outcome, *
         echo(why)
     if present:
         merge_into(runner, present, outcome, lock=lock, echo=echo)
+    outcome.stopped = runner.stopping.is_set()
     return outcome
 
 

@@ -10,6 +10,7 @@ replica's truth names, and every merged row its origin; merging the shards again
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import socket
@@ -94,8 +95,10 @@ def run(tmp_path_factory):
             thread.join()
             jobs = {url: urllib.request.urlopen(f"{url}/listjobs.json?project=nianbao").read().decode()
                     for _, url in nodes}
+            versions = {url: json.loads(urllib.request.urlopen(f"{url}/listversions.json?project=nianbao").read())
+                        for _, url in nodes}
             yield {"tmp": tmp, "done": done, "single": single, "central": str(tmp / "central.db"),
-                   "single_outcome": outcome["single"], "jobs": jobs, "seconds": seconds,
+                   "single_outcome": outcome["single"], "jobs": jobs, "versions": versions, "seconds": seconds,
                    "truth": [t for t in replica.truth() if t["agency"] in AGENCIES]}
         finally:
             for proc, _ in nodes:
@@ -146,6 +149,8 @@ def test_sharded_run_over_two_scrapyd_nodes(run):
     # one job per node, each finished (listjobs.json of the real servers)
     for url, answer in run["jobs"].items():
         assert answer.count('"id"') == 1 and '"finished": [{' in answer, (url, answer)
+    # the egg this run deployed is the one version left on each node
+    assert all(len(v["versions"]) == 1 for v in run["versions"].values()), run["versions"]
     # each shard file holds exactly its province's crawls
     for name, slugs in SHARDS.items():
         with _db(run["tmp"] / "shards" / f"archive-{name}.db") as c:
@@ -302,3 +307,13 @@ def test_shards_by_province_and_family_join_shared_hosts():
     assign(shards, ["n1", "n2"])
     load = {n: sum(len(s.agencies) for s in shards if s.node == n) for n in ("n1", "n2")}
     assert load == {"n1": 2, "n2": 3} or load == {"n1": 3, "n2": 2}
+
+
+def test_an_unreachable_node_is_one_clear_line_and_a_failed_run(tmp_path):
+    db = tmp_path / "central.db"
+    url = f"http://127.0.0.1:{_free_port()}"
+    done = _scheduler("run", "quzhou_zjj", "--scrapyd", url, "--db", str(db), "--shard-dir", str(tmp_path / "s"))
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"error: Scrapyd at {url}: daemonstatus.json:"), done.stderr
+    with _db(db) as c:
+        assert c.execute("SELECT kind, status FROM runs").fetchall() == [("failed", "failed")]
