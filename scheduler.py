@@ -273,8 +273,6 @@ def cmd_run_sharded(args, registry, agencies) -> int:
     import shards
     if not args.scrapyd:
         raise BatchError("--shard-by needs the Scrapyd nodes to run the shards on (--scrapyd URL, repeatable)")
-    if any(registry[a].browser for a in agencies):
-        check_chromium(agencies, registry)   # on this machine; each node needs its own Chromium too
     shard_dir = args.shard_dir or os.path.join(os.path.dirname(os.path.abspath(args.db)), "shards")
     from batch import Outcome, last_run_id
     with ArchiveLock(args.db) as lock:
@@ -288,7 +286,8 @@ def cmd_run_sharded(args, registry, agencies) -> int:
         try:
             shards.run_sharded(runner, agencies, registry, outcome, nodes=args.scrapyd,
                                by=args.shard_by or "province", shard_dir=shard_dir, polite=args.polite,
-                               log_level=args.log_level or "WARNING", lock=lock, echo=say)
+                               log_level=args.log_level or "WARNING", refresh=args.refresh, lock=lock,
+                               echo=say)
         except BatchError as e:   # a node that fails part-way: recorded, then the one line
             record_run(args.db, kind="failed", status="failed", failure=f"sharded run: {e}",
                        batch=outcome.batch, finish_reason="shards")
@@ -511,7 +510,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--refresh", action="store_true",
                      help="re-fetch report pages already archived (conditionally)")
     run.add_argument("--scrapyd", action="append", metavar="URL",
-                     help="run the agencies as shards on this Scrapyd node (repeatable; docs/scheduler.md#shards): "
+                     help="run the agencies as shards on this Scrapyd node (repeatable; docs/scheduler.md, Shards): "
                           "one job per shard, each writing its own archive, merged into --db, then extracted")
     run.add_argument("--shard-by", choices=["province", "family"],
                      help="with --scrapyd: one shard per province (default) or site family; shards sharing a "

@@ -8,7 +8,8 @@ that share a host (politeness is per host, and a host must not be crawled by two
 builds the project's egg (setup.py: the crawler, the archive code, the registry as package data, the
 `scrapy` entry point naming crawler.settings), deploys it to every node (addversion.json), and
 schedules one job per shard (schedule.json: spider `nianbao`, `agencies=a,b,c`, and the settings
-ARCHIVE_DB=<shard dir>/archive-<shard>.db, NIANBAO_BATCH, NIANBAO_POLITE, LOG_LEVEL), the shards
+ARCHIVE_DB=<shard dir>/archive-<shard>.db, NIANBAO_BATCH, NIANBAO_POLITE, LOG_LEVEL, with --refresh
+NIANBAO_REFRESH), the shards
 spread over the nodes by size. It waits for the jobs (listjobs.json), checks in each shard file that
 every agency's crawl of the batch was recorded (a job that died leaves a `failed` row in the central
 archive naming its log), then merges the shard files into the central archive (archive/merge.py) and
@@ -194,7 +195,7 @@ def shard_path(shard_dir: str | os.PathLike, name: str) -> str:
 
 def run_sharded(runner, agencies: list[str], registry: dict, outcome: Outcome, *, nodes: list[str],
                 by: str, shard_dir: str, polite: bool, log_level: str | None, lock, echo=print,
-                poll: float = 1.0) -> Outcome:
+                refresh: bool = False, poll: float = 1.0) -> Outcome:
     """Crawl `agencies` as shards on the Scrapyd `nodes`, merge the shard files into the runner's
     archive, extract there. Failures go into outcome.failures (and the central `runs`)."""
     shards = plan(agencies, registry, by)
@@ -210,7 +211,7 @@ def run_sharded(runner, agencies: list[str], registry: dict, outcome: Outcome, *
             list(pool.map(lambda node: node.deploy(egg, version), servers.values()))
     echo(f"deployed {egg.name} as version {version} to {len(servers)} Scrapyd node(s)")
     settings = {"NIANBAO_BATCH": outcome.batch, "NIANBAO_POLITE": "1" if polite else "0",
-                "LOG_LEVEL": log_level or "INFO"}
+                "LOG_LEVEL": log_level or "INFO"} | ({"NIANBAO_REFRESH": "1"} if refresh else {})
     for shard in shards:
         shard.path = shard_path(shard_dir, shard.name)
         shard.job = re.sub(r"[^\w.-]+", "_", f"{outcome.batch}-{shard.name}")
