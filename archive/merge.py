@@ -176,6 +176,7 @@ def _origin(db, shard: sqlite3.Connection, result: ShardResult, run_id: int) -> 
 def _merge_one(db, path: str, result: ShardResult, merge_run: int) -> None:
     shard = _open_shard(path)
     try:
+        shard.execute("BEGIN")   # one read snapshot: a crawl still writing the shard cannot split runs from captures
         origin = _origin(db, shard, result, merge_run)
         if origin is None:
             return
