@@ -30,6 +30,8 @@ PANEL = [
     ("agency_name", "Agency's full name. 机构"),
     ("province", "Province. 省份"),
     ("level", "Administrative level: province / prefecture / county. 行政层级"),
+    ("region_code", "GB/T 2260 code of the agency's region (registry; else read from its name). 行政区划代码"),
+    ("parent_code", "GB/T 2260 code of the region above. 上级行政区划代码"),
     ("year", "The year the report covers. 年度"),
     ("report_id", "The report in the archive (reports.id). 报告"),
     ("table", "2 / 3 / 4 (tables 二、三、四 of the national templates), indicator, prose, summary. 表"),
@@ -40,12 +42,16 @@ PANEL = [
     ("unit", "Unit: as printed, else the one the key fixes (件 for applications, 元 for fees in yuan). 单位"),
     ("inferred", "1: the cell was blank and its value is forced by the report's own arithmetic. 推算值"),
     ("source", "Where it was read: table cell, PDF page, sentence, or the identity it was inferred from. 出处"),
-    ("capture_id", "The archived capture it was read from: the version of the report. 版本(抓取记录)"),
+    ("capture_id", "The archived capture it was read from. 抓取记录"),
+    ("version", "The report's version these figures are (report_versions.version: 1 = first reading; a "
+                "corrected report is a later one). 版本"),
     ("extractor_version", "The extractor version that read it. 抽取器版本"),
 ]
 SUMMARY = [
     ("agency", "Agency slug. 机构代码"), ("agency_name", "Agency's full name. 机构"),
     ("province", "Province. 省份"), ("level", "Administrative level. 行政层级"),
+    ("region_code", "GB/T 2260 code of the agency's region. 行政区划代码"),
+    ("parent_code", "GB/T 2260 code of the region above. 上级行政区划代码"),
     ("year", "Report year. 年度"), ("report_id", "The report (reports.id). 报告"),
     ("title", "Title. 标题"), ("published", "Publication date (YYYY-MM-DD). 发布日期"),
     ("format", "prose / indicator / template2019 / template2021. 格式"),
@@ -92,27 +98,35 @@ def _where(agencies, alias: str) -> tuple[str, list]:
 
 def panel_rows(con, agencies=None):
     where, args = _where(agencies, "r")
+    region = "coalesce(a.region_code, r.region_code)" if _has(con, "agencies", "region_code") else "r.region_code"
+    parent = "a.parent_code" if _has(con, "agencies", "parent_code") else "NULL"
+    version = ("(SELECT v.version FROM report_versions v WHERE v.id = s.version_id)"
+               if _has(con, "report_stats", "version_id") else "NULL")
     cur = con.execute(f"""
-        SELECT r.agency, a.name, a.province, a.level, r.year, r.id, s.table_name, s.row_key, s.col_key,
-               s.label, s.value, s.unit, {'s.inferred' if _has(con, 'report_stats', 'inferred') else '0'},
-               s.source, s.capture_id, s.extractor_version
+        SELECT r.agency, a.name, a.province, a.level, {region}, {parent}, r.year, r.id, s.table_name,
+               s.row_key, s.col_key, s.label, s.value, s.unit,
+               {'s.inferred' if _has(con, 'report_stats', 'inferred') else '0'},
+               s.source, s.capture_id, {version}, s.extractor_version
         FROM report_stats s JOIN reports r ON r.id = s.report_id LEFT JOIN agencies a ON a.slug = r.agency
         WHERE 1 {where} ORDER BY r.agency, r.year, s.table_name, s.rowid""", args)
     for row in cur:
         row = list(row)
-        row[10] = _number(row[10])
-        row[11] = unit_of(row[6], row[7], row[8], row[11])
+        row[12] = _number(row[12])
+        row[13] = unit_of(row[8], row[9], row[10], row[13])
         yield row
 
 
 def summary_rows(con, agencies=None):
     where, args = _where(agencies, "s")
     cols = ", ".join(f"s.{k}" for k in HEADLINE_KEYS)
+    region = "coalesce(a.region_code, r.region_code)" if _has(con, "agencies", "region_code") else "r.region_code"
+    parent = "a.parent_code" if _has(con, "agencies", "parent_code") else "NULL"
     cur = con.execute(f"""
-        SELECT s.agency, s.agency_name, s.province, s.level, s.year, s.id, s.title, s.published, s.format,
-               {cols},
+        SELECT s.agency, s.agency_name, s.province, s.level, {region}, {parent}, s.year, s.id, s.title,
+               s.published, s.format, {cols},
                s.checks_run, s.checks_failed, s.url
-        FROM report_summary s WHERE 1 {where} ORDER BY s.agency, s.year""", args)
+        FROM report_summary s JOIN reports r ON r.id = s.id LEFT JOIN agencies a ON a.slug = s.agency
+        WHERE 1 {where} ORDER BY s.agency, s.year""", args)
     for row in cur:
         yield [_number(v) if isinstance(v, float) else v for v in row]
 

@@ -50,6 +50,10 @@ def test_panel_holds_every_figure_with_its_value(exported, crawled_archive):
     t3 = [x for x in panel if x["table"] == "3"]
     assert t3 and {x["unit"] for x in t3} == {"件"}
     assert any("湖南省住房和城乡建设厅" == x["agency_name"] for x in panel)   # Chinese survives the round trip
+    # region codes from the registry (GB/T 2260), the version of each figure (one crawl: the first)
+    codes = {x["agency"]: (x["region_code"], x["parent_code"]) for x in panel}
+    assert codes["hunan_zjt"] == ("430000", "") and codes["suizhou_zjw"] == ("421300", "420000")
+    assert {x["version"] for x in panel} == {"1"}
 
 
 def test_summary_checks_and_workbook_match_the_archive(exported, crawled_archive):
