@@ -590,6 +590,8 @@ def main(argv: list[str] | None = None) -> int:
         args.polite = not args.replica
     if getattr(args, "progress_every", None) is not None:   # every Runner of this process reads it
         os.environ["NIANBAO_PROGRESS_EVERY"] = str(args.progress_every)
+    if getattr(args, "season", None):   # the crawl child revalidates every held report in the season
+        os.environ["NIANBAO_SEASON"] = args.season
     commands = {None: cmd_scheduler, "run": cmd_run, "extract": cmd_extract, "status": cmd_status,
                 "warc": cmd_warc, "verify": cmd_verify, "export": cmd_export,
                 "probe": cmd_probe, "merge": cmd_merge}
