@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import os
 import re
+import signal
 import sys
 from collections import Counter
 from datetime import datetime, timezone
@@ -188,8 +189,7 @@ class ProbeSpider(scrapy.Spider):
         return {d.lower() for d in (*a.allowed_domains, *hosts) if d}
 
     async def start(self):
-        results = await asyncio.gather(*(self._probe_safely(a) for a in self.probed))
-        self.results = list(results)
+        await asyncio.gather(*(self._probe_safely(a) for a in self.probed))   # each row kept as it is done
         return
         yield  # an async generator that yields nothing: every request goes through engine.download_async
 
@@ -266,14 +266,15 @@ class ProbeSpider(scrapy.Spider):
         return result
 
     # -- one agency -----------------------------------------------------------------------------
-    async def _probe_safely(self, a: Agency) -> dict:
+    async def _probe_safely(self, a: Agency) -> None:
+        """Probe one agency into self.results (a stopped probe keeps the agencies it finished)."""
         try:
-            return await self.probe(a)
+            self.results.append(await self.probe(a))
         except Exception as e:  # noqa: BLE001 - one agency's bug must not lose the others' rows
             self.logger.exception("probe of %s failed", a.slug)
-            return {"agency": a.slug, "verdict": "attention", "why": f"probe error: {type(e).__name__}: {e}",
+            self.results.append({"agency": a.slug, "verdict": "attention", "why": f"probe error: {type(e).__name__}: {e}",
                     "reachable": 0, "reach": "probe error", "family": a.family, "platform": a.platform,
-                    "checked_at": _now()}
+                    "checked_at": _now()})
 
     async def probe(self, a: Agency) -> dict:
         counter: Counter = Counter()
@@ -566,6 +567,8 @@ def main(argv=None) -> int:
     process.crawl(crawler, agencies=",".join(slugs))
     print(f"crawler.probe: probing {len(slugs)} agencies (run {run_id})", flush=True)
     process.start()
+    for sig in (signal.SIGINT, signal.SIGTERM):   # the reactor has stopped: a late signal must not lose the rows
+        signal.signal(sig, signal.SIG_IGN)
     spider = crawler.spider
     results = list(getattr(spider, "results", []) or [])
     from archive.probes import record
@@ -573,7 +576,7 @@ def main(argv=None) -> int:
     got = {r["agency"] for r in results}
     for slug in slugs:   # a probe stopped part-way: say so for every agency it did not finish
         if slug not in got:
-            results.append({"agency": slug, "verdict": "attention", "why": "probe did not finish",
+            results.append({"agency": slug, "verdict": "attention", "why": "probe stopped before this agency was done",
                             "reachable": 0, "reach": "not probed", "family": known[slug].family,
                             "platform": known[slug].platform, "checked_at": _now()})
     record(archive.db, run_id, results)
