@@ -33,7 +33,7 @@ def pages_from_replica() -> list[tuple[str, bytes, str | None]]:
     from replica.server import ReplicaServer
     out = []
     with ReplicaServer(build_corpus(2024)) as server:
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": server.proxy_url}))
+        opener = server.opener()   # http and https, the replica only
         for t in server.truth():
             try:
                 resp = opener.open(t["url"], timeout=20)

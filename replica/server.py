@@ -267,6 +267,14 @@ class ReplicaServer:
     def proxy_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def opener(self):
+        """A urllib opener that reaches the replica web only: http and https through this proxy
+        (https trusting the replica's CA), so no request of a script or test ever leaves loopback."""
+        import urllib.request
+        return urllib.request.build_opener(
+            urllib.request.ProxyHandler({"http": self.proxy_url, "https": self.proxy_url}),
+            urllib.request.HTTPSHandler(context=self.tls.client_context()))
+
     def playwright_proxy(self) -> dict:
         """Playwright's launch `proxy` option for this server (Google's background hosts bypassed)."""
         return {"server": self.proxy_url, "bypass": CHROMIUM_PROXY_BYPASS}

@@ -38,7 +38,7 @@ def scheduler(*args, timeout=300) -> subprocess.CompletedProcess:
 
 
 def fetch(server, url) -> bytes:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": server.proxy_url}))
+    opener = server.opener()   # http and https, the replica only
     with opener.open(url, timeout=10) as r:
         return r.read()
 
