@@ -54,7 +54,7 @@ def seeds(replica: bool = True) -> list[tuple[str, bytes]]:
         from replica.corpus import build_corpus
         from replica.server import ReplicaServer
         with ReplicaServer(build_corpus(2024)) as server:
-            opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": server.proxy_url}))
+            opener = server.opener()   # http and https, the replica only
             for t in server.truth()[::3]:
                 for url in [t["url"], *t["attachment_urls"][:1]]:
                     try:
