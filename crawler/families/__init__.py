@@ -49,6 +49,17 @@ class Family:
         return None
 
 
+def page_signs(response, signs: dict[str, str]) -> list[str]:
+    """The labels of `signs` ({label: regex}) that the page's URL or source shows: the building block
+    of a fingerprint made of URL grammars and markup."""
+    import re
+    from scrapy.http import TextResponse
+    if not isinstance(response, TextResponse):
+        return []
+    return [label for label, pattern in signs.items()
+            if re.search(pattern, response.url) or re.search(pattern, response.text)]
+
+
 def has_fingerprint(cls: type[Family]) -> bool:
     """Whether the family defines its own fingerprint (an inherited one would say its parent's)."""
     return "fingerprint" in cls.__dict__

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from scrapy.http import TextResponse
 
-from crawler.families import Family
+from crawler.families import Family, page_signs
 from crawler.links import anchors, same_dir
 
 API = re.compile(r"/gkmlpt/api/all/(\d+)$")
@@ -36,6 +36,15 @@ PORTAL_PAGE = re.compile(r"/index_(\d+)\.html$")
 class Gkmlpt(Family):
     """Registry options: gkmlpt: {column, sid, page_size} (all optional: the URL or the page says)."""
     name = "gkmlpt"
+
+    @classmethod
+    def fingerprint(cls, response) -> str | None:
+        """gkmlpt (Guangdong's 政府信息公开目录平台): /gkmlpt/ paths, post_{id}.html documents."""
+        signs = page_signs(response, {
+            "the /gkmlpt/ catalogue": r"/gkmlpt/(?:index|api/all/|content/)",
+            "post_{id}.html documents": r"/content/(?:\d+/)*post_\d+\.html",
+        })
+        return "gkmlpt: " + ", ".join(signs) if signs else None
 
     def options(self) -> dict:
         return dict(self.column.option("gkmlpt") or {})

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from scrapy.http import TextResponse
 
-from crawler.families import Family
+from crawler.families import Family, page_signs
 
 PAGE_NAV = re.compile(r"createPageNav\(\s*(\d+)\s*,\s*(\d+)\s*,\s*\d+\s*,\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]")
 TOTAL = re.compile(r"共\s*(\d+)\s*页")
@@ -23,6 +23,15 @@ TOTAL = re.compile(r"共\s*(\d+)\s*页")
 
 class Henan(Family):
     name = "henan"
+
+    @classmethod
+    def fingerprint(cls, response) -> str | None:
+        """Henan's 集约化 platform: documents /{YYYY}/{MM-DD}/{id}.html, the createPageNav pager."""
+        signs = page_signs(response, {
+            "documents /{YYYY}/{MM-DD}/{id}.html": r"/(?:19|20)\d{2}/\d{2}-\d{2}/\d+\.html",
+            "the createPageNav pager": r"createPageNav\(",
+        })
+        return "Henan's platform: " + ", ".join(signs) if signs else None
 
     def next_pages(self, response) -> list[str]:
         if not isinstance(response, TextResponse):

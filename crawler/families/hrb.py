@@ -15,12 +15,21 @@ from urllib.parse import urlsplit, urlunsplit
 
 from scrapy.http import TextResponse
 
-from crawler.families import Family
+from crawler.families import Family, page_signs
 from crawler.links import anchors
 
 
 class Hrb(Family):
     name = "hrb"
+
+    @classmethod
+    def fingerprint(cls, response) -> str | None:
+        """Harbin's platform: documents c{N}/YYYYMM/c01_{id}.shtml, the zfxxgklby_nb column."""
+        signs = page_signs(response, {
+            "documents c01_{id}.shtml": r"/\d{6}/c01_\d+\.shtml",
+            "the zfxxgklby_nb column": r"zfxxgklby_nb",
+        })
+        return "Harbin's platform: " + ", ".join(signs) if signs else None
 
     def next_pages(self, response) -> list[str]:
         if not isinstance(response, TextResponse):

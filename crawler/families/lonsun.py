@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from scrapy.http import TextResponse
 
-from crawler.families import Family
+from crawler.families import Family, page_signs
 from crawler.links import anchors
 
 PAGE_COUNT = re.compile(r"pageCount\s*:\s*(\d+)|共\s*(\d+)\s*页")
@@ -25,6 +25,16 @@ PAGE_COUNT = re.compile(r"pageCount\s*:\s*(\d+)|共\s*(\d+)\s*页")
 
 class Lonsun(Family):
     name = "lonsun"
+
+    @classmethod
+    def fingerprint(cls, response) -> str | None:
+        """Lonsun (Anhui's 龙讯): the XxgkAnnualReport module, /public/column/ lists, /public/{org}/{doc}.html."""
+        signs = page_signs(response, {
+            "the XxgkAnnualReport module": r"/(?:Xxgk|Openness)AnnualReport/",
+            "/public/column/ lists": r"/public/column/\d+",
+            "/public/{org}/{doc}.html documents": r"/public/\d+/\d+\.html",
+        })
+        return "Lonsun: " + ", ".join(signs) if signs else None
 
     def next_pages(self, response) -> list[str]:
         if not isinstance(response, TextResponse):

@@ -25,7 +25,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from crawler.families.trs import Trs
+from crawler.families import page_signs
+from crawler.families.trs import Trs, trs_signs
 from crawler.links import anchors
 
 
@@ -53,6 +54,18 @@ class TrsYears(Trs):
     reports; pagination inside each year as classic TRS (index_1 = page 2)."""
 
     name = "trs_years"
+
+    @classmethod
+    def fingerprint(cls, response) -> str | None:
+        """TRS with per-year sub-columns under one root: {YYYY}year/, {YYYY}_{n}/, {YYYY}nb/{dept}{YYYY}/
+        (Xizang's plain {YYYY}nb/ is trs_xizang's)."""
+        if not trs_signs(response):
+            return None
+        signs = page_signs(response, {
+            "per-year sub-columns {YYYY}year/ or {YYYY}_{n}/": r"/(?:19|20)\d{2}(?:year|_\d+)/",
+            "per-year department sub-columns {YYYY}nb/{dept}{YYYY}/": r"/(?:19|20)\d{2}nb/[a-z]+(?:19|20)\d{2}/",
+        })
+        return "TRS with per-year sub-columns: " + ", ".join(signs) if signs else None
     page_first = 1
 
     def __init__(self, column):

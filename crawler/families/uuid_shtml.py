@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from scrapy.http import TextResponse
 
-from crawler.families import Family
+from crawler.families import Family, page_signs
 from crawler.links import anchors
 
 TOTAL = re.compile(r"共\s*(\d+)\s*页")
@@ -23,6 +23,14 @@ TOTAL = re.compile(r"共\s*(\d+)\s*页")
 
 class UuidShtml(Family):
     name = "uuid_shtml"
+
+    @classmethod
+    def fingerprint(cls, response) -> str | None:
+        """the UUID .shtml platform (Jiangxi, Hainan): documents c{N}/YYYYMM/{32 hex}.shtml."""
+        signs = page_signs(response, {
+            "documents {YYYYMM}/{32 hex}.shtml": r"/\d{6}/[0-9a-f]{32}\.shtml",
+        })
+        return "UUID .shtml: " + ", ".join(signs) if signs else None
 
     def next_pages(self, response) -> list[str]:
         if not isinstance(response, TextResponse):

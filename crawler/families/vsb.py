@@ -18,12 +18,21 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapy.http import TextResponse
 
-from crawler.families import Family
+from crawler.families import Family, page_signs
 from crawler.links import anchors
 
 
 class Vsb(Family):
     name = "vsb"
+
+    @classmethod
+    def fingerprint(cls, response) -> str | None:
+        """VSB 博达: /info/{cat}/{id}.htm documents, the xxgk_content.jsp / xxgk_list.jsp forms."""
+        signs = page_signs(response, {
+            "/info/{cat}/{id}.htm documents": r"/info/\d+/\d+\.htm\b",
+            "the wbtreeid / wbnewsid forms": r"xxgk_(?:content|list)\.jsp\?\S*?wb(?:tree|news)id=",
+        })
+        return "VSB: " + ", ".join(signs) if signs else None
 
     def next_pages(self, response) -> list[str]:
         if not isinstance(response, TextResponse):
