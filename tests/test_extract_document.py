@@ -157,3 +157,36 @@ def test_docx_report_read():
     assert r["kind"] == "docx" and r["agency_slug"] == "xizang_zjt" and r["year"] == 2014
     assert (r["summary"]["proactive_total"], r["summary"]["applications_new"], r["summary"]["granted"]) == (5769, 3, 3)
     assert (r["summary"]["review_total"], r["summary"]["litigation_total"]) == (0, 0)
+
+
+def _page(main: str) -> bytes:
+    return (f"<html><head><meta charset='utf-8'><title>政府信息公开年报_某某市人民政府</title></head><body>"
+            f"<div class='nav'><a href='/'>首页</a> <a href='/xxgk/'>信息公开</a></div>{main}"
+            f"<div class='footer'>主办：某某市人民政府办公室</div></body></html>").encode()
+
+
+LIST_ITEMS = [("某某市住房和城乡建设局2021年政府信息公开工作年度报告", "2022-01-20"),
+              ("关于开展2021年度住房公积金缴存基数调整工作的通知", "2021-06-01"),
+              ("某某市住房和城乡建设局2020年政府信息公开工作年度报告", "2021-01-18"),
+              ("2020年政务公开工作要点", "2020-03-02"),
+              ("某某市住房和城乡建设局2019年政府信息公开工作年度报告", "2020-01-15"),
+              ("政府信息公开指南（2019年修订）", "2019-05-05")]
+
+
+@pytest.mark.parametrize("items, pager", [(LIST_ITEMS, "共3页 上一页 1 2 3 下一页 尾页"),
+                                          (LIST_ITEMS[3:4], "首页 上一页 3/3 尾页")])   # a column's last page
+def test_a_columns_list_page_is_not_a_report(items, pager):
+    """A column's list page (several years' report titles, or an item and a pager) is not read as a report
+    of some year: it is NotAReport, whatever year its items name."""
+    rows = "".join(f"<li><a href='./t{i}.html'>{t}</a><span>{d}</span></li>" for i, (t, d) in enumerate(items))
+    with pytest.raises(NotAReport, match="list"):
+        extract_document(_page(f"<div class='list'><ul>{rows}</ul><div class='page'>{pager}</div></div>"),
+                         url="http://zjj.example.gov.cn/xxgk/ndbg/index.html")
+
+
+def test_a_report_that_only_links_its_pdf_is_still_a_report():
+    body = ("<h1>某某市住房和城乡建设局2021年政府信息公开工作年度报告</h1><p>发布日期：2022-01-20</p>"
+            "<p>根据《中华人民共和国政府信息公开条例》，现公布我局2021年政府信息公开工作年度报告。</p>"
+            "<p>附件：<a href='./P020220120.pdf'>某某市住房和城乡建设局2021年政府信息公开工作年度报告.pdf</a></p>")
+    got = extract_document(_page(body), url="http://zjj.example.gov.cn/xxgk/ndbg/202201/t20220120_1.html")
+    assert got["year"] == 2021 and got["links"]

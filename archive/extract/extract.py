@@ -29,7 +29,43 @@ _UNREADABLE_EXT = {".zip", ".rar", ".7z", ".jpg", ".jpeg", ".png", ".gif", ".tif
 _OLE_KINDS = {".doc": "doc", ".wps": "wps", ".xls": "xls", ".et": "et", ".dot": "doc", ".xlt": "xls"}
 BINARY_KINDS = ("pdf", "docx", "doc", "wps", "xlsx", "xls", "et", "ofd")
 _SOFT_404 = re.compile(r"页面不存在|您访问的页面不存在|页面找不到|404\s*Not\s*Found|找不到该页面|信息已删除|"
-                       r"该信息已过期|文章不存在", re.I)
+                       r"该信息已过期|文章不存在|暂无(?:该|此)?年度[^。]{0,12}年度报告", re.I)
+_PAGER = re.compile(r"上一页|下一页|尾页|首页\s*上页|共\s*\d+\s*页|第\s*\d+\s*/\s*\d+\s*页")
+_YEAR_IN_TITLE = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+
+
+def list_of_reports(doc) -> str | None:
+    """Why an HTML page is a column's list page rather than a report: its body is mostly link text,
+    with links titled as reports of three or more years, or five links or more and little else (the
+    last pages of a column: a report or two among notices). None when it is not. A report page that
+    only links its PDF has one or two links and its own sentences."""
+    if doc.kind != "html" or doc.body is None:
+        return None
+    links, titled, years, link_chars, texts = 0, 0, set(), 0, set()
+    for a in doc.body.iter("a"):
+        text = re.sub(r"\s+", "", a.text_content() or "")
+        if not text:
+            continue
+        links += 1
+        link_chars += len(text)
+        if len(text) >= 6:
+            texts.add(text)
+        if looks_like_report_title(text):
+            titled += 1
+            years.update(_YEAR_IN_TITLE.findall(text))
+    body_chars = len(re.sub(r"\s+", "", doc.text))
+    if not body_chars:
+        return None
+    if len(years) >= 3 and titled >= 3 and link_chars >= 0.5 * body_chars:
+        return f"a list of reports ({titled} report links of {len(years)} years), not a report"
+    lines = [re.sub(r"\s+", "", x) for x in doc.text.split("\n") if x.strip()]
+    # a list line: one link's text, then at most a date ([2021-01-16], 2021-01-16)
+    listed = sum(1 for x in lines if any(x.startswith(t) and len(x) - len(t) <= 14 for t in texts))
+    if links >= 5 and body_chars < 3000 and (link_chars >= 0.6 * body_chars or listed >= max(5, 0.5 * len(lines))):
+        return f"a list page ({links} links, {listed} of its {len(lines)} lines a link's title), not a report"
+    if body_chars < 1500 and listed and _PAGER.search(doc.text):   # a column's last page: an item or two, a pager
+        return f"a list page (a pager, {listed} listed item(s)), not a report"
+    return None
 _REPORTISH = re.compile(r"政府信息公开|政务公开|信息公开")
 
 
@@ -143,6 +179,9 @@ def extract_document(data: bytes, *, url: str | None = None, content_type: str |
         raise EmptyInput("no text in the document body")
     if _SOFT_404.search(doc.page_text[:2000]) and len(doc.text) < 500:
         raise NotAReport("a 'page not found' page")
+    listing = None if found.stats else list_of_reports(doc)
+    if listing:
+        raise NotAReport(listing)
     if not (looks_like_report_title(meta["title"]) or _REPORTISH.search(doc.text) or found.stats):
         raise NotAReport("not an information-disclosure report (no report title, no 信息公开 text, no tables)")
 
