@@ -167,31 +167,41 @@ def _n(v) -> str:
 
 
 def assess(db) -> int:
-    """Recompute every report's assessments in one transaction; returns the number of rows written."""
-    reports = [dict(zip(("id", "agency", "year", "published", "format"), row)) for row in db.execute(
-        "SELECT id, agency, year, published, format FROM reports WHERE year IS NOT NULL ORDER BY agency, year")]
+    """Recompute every report's assessments in one transaction; returns the number of rows written.
+    Agency by agency (each agency's reports and their figures only), so memory stays flat as the archive
+    grows."""
     has_inferred = any(c[1] == "inferred" for c in db.execute("PRAGMA table_info(report_stats)"))
-    stats: dict[int, dict] = {}
-    for rid, t, row, col, value, inferred in db.execute(
-            "SELECT report_id, table_name, row_key, col_key, value, "
-            + ("inferred" if has_inferred else "0")
-            + " FROM report_stats WHERE table_name = '3' OR (table_name IN ('2', '4') AND row_key IN "
-              "('rules', 'review')) OR (table_name = 'summary' AND row_key = 'applications_new')"):
-        stats.setdefault(rid, {})[(t, row, col if t != "summary" else "value")] = (value, inferred)
-    rows = []
-    by_year = {(r["agency"], r["year"]): r for r in reports}
-    for r in reports:
-        s = stats.get(r["id"], {})
-        text = None
-        if r["year"] >= 2019:
-            text = db.execute("SELECT text FROM reports WHERE id = ?", [r["id"]]).fetchone()[0]
-        rows += [(r["id"], name, result, detail, None) for name, result, detail in _per_report(r, s, text)]
-        prev = by_year.get((r["agency"], r["year"] - 1))
-        rows += [(r["id"], *a) for a in _across(r, prev, s, stats.get(prev["id"], {}) if prev else {})]
+    fields = ("id", "agency", "year", "published", "format")
+    by_agency: dict[str, list[dict]] = {}
+    for row in db.execute("SELECT id, agency, year, published, format FROM reports "
+                          "WHERE year IS NOT NULL ORDER BY agency, year"):
+        by_agency.setdefault(row[1], []).append(dict(zip(fields, row)))
+    written = 0
     with transaction(db):
         db.execute("DELETE FROM report_assessments")
-        db.conn.executemany("INSERT INTO report_assessments (report_id, check_name, result, detail, other_report_id)"
-                            " VALUES (?, ?, ?, ?, ?)", rows)
+        for reports in by_agency.values():
+            stats: dict[int, dict] = {}
+            ids = [r["id"] for r in reports]
+            for rid, t, row, col, value, inferred in db.execute(
+                    "SELECT report_id, table_name, row_key, col_key, value, "
+                    + ("inferred" if has_inferred else "0")
+                    + f" FROM report_stats WHERE report_id IN ({', '.join('?' * len(ids))}) AND ("
+                      "table_name = '3' OR (table_name IN ('2', '4') AND row_key IN ('rules', 'review')) "
+                      "OR (table_name = 'summary' AND row_key = 'applications_new'))", ids):
+                stats.setdefault(rid, {})[(t, row, col if t != "summary" else "value")] = (value, inferred)
+            rows = []
+            by_year = {r["year"]: r for r in reports}
+            for r in reports:
+                s = stats.get(r["id"], {})
+                text = None
+                if r["year"] >= 2019:
+                    text = db.execute("SELECT text FROM reports WHERE id = ?", [r["id"]]).fetchone()[0]
+                rows += [(r["id"], name, result, detail, None) for name, result, detail in _per_report(r, s, text)]
+                prev = by_year.get(r["year"] - 1)
+                rows += [(r["id"], *a) for a in _across(r, prev, s, stats.get(prev["id"], {}) if prev else {})]
+            db.conn.executemany("INSERT INTO report_assessments (report_id, check_name, result, detail, "
+                                "other_report_id) VALUES (?, ?, ?, ?, ?)", rows)
+            written += len(rows)
         db.execute("DELETE FROM check_glossary")
         db.conn.executemany("INSERT INTO check_glossary (check_name, kind, meaning) VALUES (?, ?, ?)", GLOSSARY)
-    return len(rows)
+    return written
