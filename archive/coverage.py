@@ -10,22 +10,26 @@ from __future__ import annotations
 import sqlite_utils
 
 COVERAGE_VIEW = """
+WITH crawled AS (SELECT DISTINCT agency FROM runs WHERE kind = 'crawl' AND agency IS NOT NULL),
+     held AS (SELECT agency, count(*) AS n FROM reports GROUP BY agency)
 SELECT coalesce(nullif(a.province, ''), '(replica only)') AS province, a.level,
   min(coalesce(nullif(substr(a.region_code, 1, 2), ''), substr(a.parent_code, 1, 2), '99')) AS province_code,
   count(*) AS agencies,
   sum(coalesce(a.column_state, 'confirmed') != 'unknown') AS with_column,
   sum(coalesce(a.crawlable, 1)) AS crawlable,
-  sum(EXISTS (SELECT 1 FROM runs r WHERE r.agency = a.slug AND r.kind = 'crawl')) AS crawled,
-  sum(EXISTS (SELECT 1 FROM reports p WHERE p.agency = a.slug)) AS with_reports,
-  (SELECT count(*) FROM reports p JOIN agencies b ON b.slug = p.agency
-    WHERE b.province IS a.province AND b.level IS a.level) AS reports
-FROM agencies a GROUP BY a.province, a.level"""
+  sum(c.agency IS NOT NULL) AS crawled,
+  sum(h.n IS NOT NULL) AS with_reports,
+  coalesce(sum(h.n), 0) AS reports
+FROM agencies a LEFT JOIN crawled c ON c.agency = a.slug LEFT JOIN held h ON h.agency = a.slug
+GROUP BY a.province, a.level"""
 
 COVERAGE_YEARS_VIEW = """
+WITH sizes AS (SELECT province, level, count(*) AS n FROM agencies GROUP BY province, level)
 SELECT coalesce(nullif(a.province, ''), '(replica only)') AS province, a.level, p.year,
-  count(DISTINCT p.agency) AS agencies_with_report,
-  (SELECT count(*) FROM agencies b WHERE b.province IS a.province AND b.level IS a.level) AS agencies
-FROM reports p JOIN agencies a ON a.slug = p.agency GROUP BY a.province, a.level, p.year"""
+  count(DISTINCT p.agency) AS agencies_with_report, min(z.n) AS agencies
+FROM reports p JOIN agencies a ON a.slug = p.agency
+JOIN sizes z ON z.province IS a.province AND z.level IS a.level
+GROUP BY a.province, a.level, p.year"""
 
 LEVEL_ORDER = {"province": 0, "prefecture": 1, "county": 2}
 LEVEL_ZH = {"province": "省级", "prefecture": "地市", "county": "县区"}

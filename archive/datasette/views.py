@@ -122,13 +122,16 @@ WITH RECURSIVE years(year) AS (
   SELECT MIN(year) FROM reports
   UNION ALL
   SELECT year + 1 FROM years WHERE year < (SELECT MAX(year) FROM reports)
+),
+followed(slug) AS (
+  SELECT agency FROM runs WHERE kind = 'crawl' AND agency IS NOT NULL
+  UNION SELECT agency FROM reports
 )
 SELECT a.slug AS agency, a.name AS agency_name, a.province, a.level, y.year,
   r.id AS report_id, r.title
-FROM agencies a CROSS JOIN years y
+FROM followed f JOIN agencies a ON a.slug = f.slug CROSS JOIN years y
 LEFT JOIN reports r ON r.agency = a.slug AND r.year = y.year
-WHERE y.year IS NOT NULL AND (EXISTS (SELECT 1 FROM runs u WHERE u.agency = a.slug AND u.kind = 'crawl')
-  OR EXISTS (SELECT 1 FROM reports p WHERE p.agency = a.slug))""", replace=True)
+WHERE y.year IS NOT NULL""", replace=True)
 
 
 
