@@ -739,7 +739,9 @@ class _Importer:
         fields = {"run_id": self.run_id, "agency": self.agency, "url": url, "final_url": rec.uri,
                   "method": req.get("method") or "GET", "status": status, "fetched_at": fetched_at,
                   "headers": headers, "content_type": content_type,
-                  "encoding": h.get_header(f"{NB}Encoding") or _charset(content_type),
+                  # ours: the encoding we recorded, or none (a JSON or binary body); another crawler's: the header's
+                  "encoding": (h.get_header(f"{NB}Encoding") if h.get_header(f"{NB}Kind")
+                               else _charset(content_type)),
                   "fetch_mode": fetch_mode if fetch_mode in ("http", "browser") else "http",
                   "kind": kind, "referer": req.get("referer"), "error": error}
         same = next(self.archive.db["captures"].rows_where(
