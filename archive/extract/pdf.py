@@ -109,13 +109,20 @@ def _words(page) -> list[Word]:
     return words
 
 
+def _out_of_memory(e: BaseException) -> bool:
+    """The sandbox's memory limit, however the library wraps it: a MemoryError, one behind the exception
+    (its cause or context), or pdfminer's 'Unable to allocate output buffer'."""
+    return (isinstance(e, MemoryError) or isinstance(e.__cause__, MemoryError)
+            or isinstance(e.__context__, MemoryError) or "unable to allocate" in str(e).lower())
+
+
 def _open(data: bytes):
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
         return pdf, pdf.pages
     except Exception as e:
-        if isinstance(e, MemoryError):   # the sandbox's memory limit: not a damaged file
-            raise
+        if _out_of_memory(e):   # the sandbox's memory limit: not a damaged file
+            raise MemoryError(str(e)) from e
         if "password" in f"{type(e).__name__} {e!r}".lower():
             raise PdfReadError("password-protected PDF: cannot be read without its password") from e
         raise PdfReadError(f"not a readable PDF ({type(e).__name__}: {e})") from e
@@ -134,8 +141,8 @@ def read_pdf(data: bytes) -> PdfResult:
             try:
                 text = page.extract_text() or ""
             except Exception as e:
-                if isinstance(e, MemoryError):   # the sandbox's memory limit: not a damaged file
-                    raise
+                if _out_of_memory(e):   # the sandbox's memory limit: not a damaged file
+                    raise MemoryError(str(e)) from e
                 warnings.append(f"pdf p{pno}: text unreadable ({type(e).__name__}: {e})")
                 text = ""
             if _garbled(text) or len(norm(text)) < _NO_TEXT:
@@ -159,8 +166,8 @@ def read_pdf(data: bytes) -> PdfResult:
                 placed += grids
                 warnings += warn
             except Exception as e:
-                if isinstance(e, MemoryError):   # the sandbox's memory limit: not a damaged file
-                    raise
+                if _out_of_memory(e):   # the sandbox's memory limit: not a damaged file
+                    raise MemoryError(str(e)) from e
                 warnings.append(f"pdf p{pno}: tables unreadable ({type(e).__name__}: {e})")
             finally:
                 page.close()
@@ -194,8 +201,8 @@ def _ocr_pages(data: bytes, scanned: list[int], texts: list[str], placed: list[G
             texts[pno - 1] = page_text(words)
             grids, warn = page_grids(words, f"ocr p{pno}", reread=lambda boxes: ocr.reread_cells(png, boxes))
         except Exception as e:
-            if isinstance(e, MemoryError):   # the sandbox's memory limit: not a damaged file
-                raise
+            if _out_of_memory(e):   # the sandbox's memory limit: not a damaged file
+                raise MemoryError(str(e)) from e
             warnings.append(f"pdf p{pno}: OCR failed ({type(e).__name__}: {e})")
             continue
         done += 1
