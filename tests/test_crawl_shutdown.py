@@ -61,10 +61,10 @@ def group_alive(pgid: int) -> bool:
 # When to send SIGINT (a condition on the archive, or None: as soon as the runner says it is
 # building the crawlers, before Scrapy's reactor runs), how many signals, how many times.
 MOMENTS = [
-    ("first row (spiders still starting)", lambda db: bool(runs(db)), 1, 2),
+    ("first row (spiders still starting)", lambda db: bool(runs(db)), 1, 1),
     ("browser agency's row", lambda db: any(r["agency"] == "suizhou_zjw" for r in runs(db)), 1, 1),
     ("mid-crawl (10 captures)", lambda db: captures(db) >= 10, 1, 2),
-    ("twice (forced stop)", lambda db: bool(runs(db)), 2, 2),
+    ("twice (forced stop)", lambda db: bool(runs(db)), 2, 1),
     ("before the reactor runs", None, 1, 1),
 ]
 
