@@ -226,11 +226,11 @@ def test_verify_reads_a_rolling_sample_round_the_archive(tmp_path):
 
 # the issue's case first: the scheduler's process group killed while the crawl child works
 KILL_PLAN = [("run", "crawl", "group"), ("nightly", "extraction", "scheduler"),
-             ("run", "extraction", "tree")]   # bench/killtrials.py runs 20, every form, phase and kind
+             ("run", "extraction", "tree"), ("nightly", "crawl", "group")]
 
 
 def test_sigkill_trials_leave_a_sound_archive_and_the_next_run_completes(tmp_path):
-    """Three of bench/killtrials.py's trials (the bench runs 20): the scheduler (`run` and the nightly
+    """Four of bench/killtrials.py's trials (the bench runs 20): the scheduler (`run` and the nightly
     job) SIGKILLed during the crawl or the extraction, alone, with its process group or with the
     whole tree. No process survives it, the lock is free, the archive passes integrity_check with
     every body matching, and the next run completes everything with no row left running."""
