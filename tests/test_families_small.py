@@ -22,6 +22,7 @@ from scrapy.http import HtmlResponse, Request
 
 from crawler.families import family_for
 from crawler.registry import agencies, columns_of
+from tests.test_crawl import rows
 
 ROOT = Path(__file__).resolve().parents[1]
 FAMILIES = {
@@ -31,15 +32,6 @@ FAMILIES = {
     "hrb": ["mulan_zjj", "songbei_zjj"],
 }
 SLUGS = [s for slugs in FAMILIES.values() for s in slugs]
-
-
-def rows(db, sql, *params):
-    con = sqlite3.connect(db)
-    con.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in con.execute(sql, params)]
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")

@@ -24,20 +24,12 @@ from scrapy.http import TextResponse
 from crawler.families import family_for
 from crawler.registry import Column, get_agency
 from replica.sites.base import Request
+from tests.test_crawl import rows
 
 ROOT = Path(__file__).resolve().parents[1]
 GKMLPT = ["guangdong_zjt", "fugang_zjj", "futian_zjj"]
 LONSUN = ["xuancheng_zjj", "huoshan_zjj", "tianchang_zjj"]
 SLUGS = GKMLPT + LONSUN
-
-
-def rows(db, sql, *params):
-    con = sqlite3.connect(db)
-    con.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in con.execute(sql, params)]
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")

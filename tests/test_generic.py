@@ -23,19 +23,11 @@ from scrapy.http import HtmlResponse, Request
 from crawler.families.generic import Generic, page_links
 from crawler.registry import Agency, Column
 from replica.sites.generated import generate_sites, registry_entries
+from tests.test_crawl import rows
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_SEED = 7          # bench/generic.py uses another seed
 SITES = generate_sites(8, seed=TEST_SEED, first=10)
-
-
-def rows(db, sql, *params):
-    con = sqlite3.connect(db)
-    con.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in con.execute(sql, params)]
-    finally:
-        con.close()
 
 
 def crawl(server, db, registry, *slugs):
