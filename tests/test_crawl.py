@@ -1,5 +1,7 @@
 """The crawler through the real Scrapy engine, in a child process (python -m crawler.run), against
-the replica web. Truth comes from the replica (its URL lists, ground truth, request log) and from
+the replica web. The read-only tests read the session's main job (tests/conftest.py crawled_archive, whose
+crawl of every agency the replica serves runs crawler.run as its child) and that replica's request log
+(crawled_log); the others crawl a fresh replica of their own. Truth comes from the replica (its URL lists, ground truth, request log) and from
 fetching the pages ourselves, never from the crawler's own output."""
 from __future__ import annotations
 
@@ -71,13 +73,10 @@ def assert_archive_sound(db):
 
 
 @pytest.fixture(scope="module")
-def full_crawl(replica_session, tmp_path_factory):
-    """One crawl of all five agencies, shared by the read-only tests below."""
-    db = tmp_path_factory.mktemp("crawl") / "archive.db"
-    start = time.time()
-    p = crawl(replica_session, db, *AGENCIES)
-    log = [e for e in replica_session.log if e.time >= start]
-    return {"db": db, "log": log, "stdout": p.stdout, "replica": replica_session}
+def full_crawl(crawled_archive, crawled_log, replica_session):
+    """One crawl of every agency, the five seed sites' included (the main job's), and its request log,
+    shared by the read-only tests below; replica_session (the same corpus) to fetch from and for the truth."""
+    return {"db": crawled_archive, "log": crawled_log, "replica": replica_session}
 
 
 @pytest.mark.parametrize("agency", AGENCIES)
