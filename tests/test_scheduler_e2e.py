@@ -42,11 +42,11 @@ def t(iso: str) -> datetime:
     return datetime.fromisoformat(iso)
 
 
-def start_scheduler(tmp_path, *args) -> subprocess.Popen:
+def start_scheduler(tmp_path, *args, env=None) -> subprocess.Popen:
     """The scheduler with its output in a file: Chromium's crash handler may outlive the crawl and
     keep an inherited pipe open, so no pipes here."""
     out = open(tmp_path / "scheduler.out", "w")
-    proc = subprocess.Popen([PY, "scheduler.py", *map(str, args)], cwd=ROOT, env=real_env(),
+    proc = subprocess.Popen([PY, "scheduler.py", *map(str, args)], cwd=ROOT, env=env or real_env(),
                             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     out.close()
     return proc
@@ -106,11 +106,26 @@ def test_run_one_agency_against_the_replica(tmp_path, truth):
     assert line.split()[2] == "0"
 
 
+# a registry of two agencies for the nightly job (every agency of the full registry is the main job's,
+# tests/conftest.py crawled_archive): a Hanweb column and the browser agency
+NIGHTLY_REGISTRY = ["quzhou_zjj", "suizhou_zjw"]
+
+
 def test_nightly_scheduler_against_the_replica(tmp_path):
-    """The real scheduler: the job fires, crawls every agency in one child, then extracts; SIGTERM
+    """The real scheduler on a registry of two agencies (NIANBAO_REGISTRY, the browser agency one of
+    them): the job fires, crawls every agency of the registry in one child, then extracts; SIGTERM
     afterwards ends it cleanly."""
+    import yaml
+    from crawler.registry import agencies
     db = tmp_path / "archive.db"
-    proc = start_scheduler(tmp_path, "--replica", "--db", db, "--first-run-in", 2)
+    full = {}
+    for f in sorted((ROOT / "crawler" / "agencies").glob("*.yaml")):
+        full.update(yaml.safe_load(f.read_text(encoding="utf-8")) or {})
+    registry = tmp_path / "agencies.yaml"
+    registry.write_text(yaml.safe_dump({k: full[k] for k in NIGHTLY_REGISTRY}, allow_unicode=True), encoding="utf-8")
+    assert set(NIGHTLY_REGISTRY) <= set(default_agencies(replica=True)) and agencies()["suizhou_zjw"].browser
+    proc = start_scheduler(tmp_path, "--replica", "--db", db, "--first-run-in", 2,
+                           env=dict(real_env(), NIANBAO_REGISTRY=str(registry)))
     try:
         deadline = time.monotonic() + 150
         while time.monotonic() < deadline:
@@ -129,7 +144,7 @@ def test_nightly_scheduler_against_the_replica(tmp_path):
     runs = rows(db, "SELECT * FROM runs ORDER BY id")
     crawls = [x for x in runs if x["kind"] == "crawl"]
     extracts = [x for x in runs if x["kind"] == "extract"]
-    assert sorted(x["agency"] for x in crawls) == sorted(default_agencies(replica=True))
+    assert sorted(x["agency"] for x in crawls) == sorted(NIGHTLY_REGISTRY)
     assert len({x["pid"] for x in crawls}) == 1  # one child process for every agency
     assert len({x["batch"] for x in crawls}) == 1 and crawls[0]["batch"].startswith("nightly-")
     assert len(extracts) == 1
