@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 import yaml
 
 from crawler.registry import REGISTRY_PATH, agencies
@@ -85,15 +87,40 @@ def test_shared_columns_are_read_once_politely_per_host(replica, tmp_path):
     assert unknown <= kept
 
 
-def test_broken_pagination_turns_the_run_failing_then_ok_again(replica, tmp_path):
-    db = tmp_path / "a.db"
-    run_crawl(replica, db, "hunan_zjt")
+@pytest.fixture(scope="module")
+def hunan_once(replica_corpus, tmp_path_factory):
+    """A replica server of this module's own and one crawl of hunan_zjt on it: the first run of the two tests
+    below, each of which goes on from a copy of its archive on the same server (so its validators hold), and
+    clears the faults it adds."""
+    from replica.server import ReplicaServer
+    db = tmp_path_factory.mktemp("hunan_once") / "a.db"
+    with ReplicaServer(replica_corpus) as server:
+        run_crawl(server, db, "hunan_zjt")
+        yield server, db
+
+
+def copy_of(db, to):
+    """A copy of a finished archive (SQLite's backup: the WAL's pages included)."""
+    src, dst = sqlite3.connect(db), sqlite3.connect(to)
+    with dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+    return to
+
+
+def test_broken_pagination_turns_the_run_failing_then_ok_again(hunan_once, tmp_path):
+    replica, db = hunan_once[0], copy_of(hunan_once[1], tmp_path / "a.db")
+    replica.faults.clear()
     first = rows(db, "SELECT * FROM runs ORDER BY id DESC LIMIT 1")[0]
     assert first["status"] == "ok"
     # the column's pager loses its links (a redesign the family does not know): pages 2.. are unreachable
     replica.faults.add("rewrite", host=HUNAN_HOST, path=HUNAN_COLUMN + "index.html",
                        pattern=r"index_\d+\.html", repl="index.html")
-    run_crawl(replica, db, "hunan_zjt")
+    try:
+        run_crawl(replica, db, "hunan_zjt")
+    finally:
+        replica.faults.clear()
     broken = rows(db, "SELECT * FROM runs ORDER BY id DESC LIMIT 1")[0]
     assert broken["status"] == "failing", broken
     assert broken["reports_found"] < first["reports_found"]
@@ -101,7 +128,6 @@ def test_broken_pagination_turns_the_run_failing_then_ok_again(replica, tmp_path
     assert f"where the last ok run #{first['id']} found {first['reports_found']}" in why, why
     assert "no longer listed" in why and "still served" in why, why
     assert "list page(s)" in why, why
-    replica.faults.clear()
     run_crawl(replica, db, "hunan_zjt")
     healed = rows(db, "SELECT * FROM runs ORDER BY id DESC LIMIT 1")[0]
     assert healed["status"] == "ok" and healed["reports_found"] == first["reports_found"], healed
@@ -133,11 +159,11 @@ def test_a_new_department_of_a_shared_column_is_a_yaml_entry(replica, tmp_path):
     assert "hunan_jyt" in scrapy_list.stdout.split()
 
 
-def test_a_report_the_site_removed_stays_archived_marked_no_longer_listed(replica, tmp_path):
+def test_a_report_the_site_removed_stays_archived_marked_no_longer_listed(hunan_once, tmp_path):
     """The site drops a report from its column and its page answers 404: the run stays ok (the site
     explains the absence), the report stays in the archive, and `status` says it is no longer listed."""
-    db = tmp_path / "a.db"
-    run_crawl(replica, db, "hunan_zjt")
+    replica, db = hunan_once[0], copy_of(hunan_once[1], tmp_path / "a.db")
+    replica.faults.clear()
     env = dict(os.environ)
     env.pop("NIANBAO_DB", None)
     subprocess.run([sys.executable, "-m", "archive.extract.run", "--db", str(db)], cwd=ROOT, env=env,
@@ -147,7 +173,10 @@ def test_a_report_the_site_removed_stays_archived_marked_no_longer_listed(replic
     replica.faults.add("rewrite", host=HUNAN_HOST, path=HUNAN_COLUMN + "index",
                        pattern=rf"(?s)<li>(?:(?!</li>).)*?{name.replace('.', '[.]')}(?:(?!</li>).)*?</li>", repl="")
     replica.faults.add("status", host=HUNAN_HOST, path=gone.url.split(HUNAN_HOST, 1)[1], code=404)
-    run_crawl(replica, db, "hunan_zjt")
+    try:
+        run_crawl(replica, db, "hunan_zjt")
+    finally:
+        replica.faults.clear()
     run = rows(db, "SELECT * FROM runs WHERE kind = 'crawl' ORDER BY id DESC LIMIT 1")[0]
     assert run["status"] == "ok", run
     assert "no longer listed, as the site says" in run["failure"] and "removed (HTTP 404)" in run["failure"]
