@@ -1,7 +1,10 @@
-"""Every report of the replica web, fetched through the replica server as a crawler would (HTTP through
-its proxy; the Hubei JS challenge passed once with real Chromium for its cookie), extracted, and
-compared with the corpus ground truth: metadata, headline summary, every table figure, failed checks.
-A page whose figures sit in an attachment is extracted with that attachment, as the pass does."""
+"""Every report of the replica web, extracted and compared with the corpus ground truth: metadata, headline
+summary, every table figure, failed checks. The reports of the agencies the main job crawls (every crawlable
+agency the replica serves) are compared, figure for figure with differences() below, through the crawl and
+the archive by tests/test_e2e.py; the rest (the departments the registry does not know, in the shared
+columns) here: fetched through the replica server as a crawler would (HTTP through its proxy; a JS
+challenge passed once with real Chromium for its cookie) and extracted. A page whose figures sit in an
+attachment is extracted with that attachment, as the pass does."""
 from __future__ import annotations
 
 import urllib.request
@@ -106,9 +109,12 @@ def differences(result: dict, truth: dict) -> list[str]:
 
 @pytest.mark.timeout(600)
 def test_every_replica_report_matches_truth(replica, chromium_path):
+    from batch import default_agencies
     fetch = Fetcher(replica, chromium_path)
-    truths = replica.truth()
-    assert len(truths) >= 100
+    crawled = set(default_agencies(replica=True))     # test_e2e's: every report of theirs, through the archive
+    everything = replica.truth()
+    truths = [t for t in everything if t["agency"] not in crawled]
+    assert len(everything) >= 100 and len(truths) >= 20
     problems = {}
     for t in truths:
         try:
