@@ -19,6 +19,7 @@ Tables (see docs/archive.md):
   report_versions every distinct reading of a report's captures (current / superseded / worse)
   version_stats   every version's figures (report_stats holds the current version's)
   report_revisions (view) what changed between consecutive versions, cell by cell
+  source_tables   the text grid of every table a version's figures were read from
 Nothing in captures or bodies is ever updated or deleted.
 """
 from __future__ import annotations
@@ -267,10 +268,25 @@ def _m16_indexes_for_scale(db: sqlite_utils.Database) -> None:
     create_views(db)
 
 
+def _m17_source_tables(db: sqlite_utils.Database) -> None:
+    """source_tables: the text grid of every table a version's figures were read from
+    (archive/extract/sources.py), for the page that shows where a figure was read
+    (archive/datasette/plugins/source_grid.py): one row per (version, table_ref), cells as JSON,
+    written with the version's figures and replaced when it is re-read. Reports extracted before
+    have none until re-extracted."""
+    db["source_tables"].create({
+        "id": int, "version_id": int, "report_id": int, "capture_id": int, "table_ref": str, "kind": str,
+        "n_rows": int, "n_cols": int, "truncated": int, "cells": str, "extractor_version": str,
+    }, pk="id", foreign_keys=[("version_id", "report_versions", "id"), ("report_id", "reports", "id"),
+                              ("capture_id", "captures", "id")])
+    db["source_tables"].create_index(["version_id", "table_ref"], unique=True)
+    db["source_tables"].create_index(["report_id"])
+
+
 MIGRATIONS = [_m1_base, _m2_summary_view, _m3_datasette_views, _m4_search_and_integer_summary,
               _m5_published_time, _m6_listings, _m7_review_and_inferred, _m8_assessments, _m9_checks_run,
               _m10_region_code, _m11_agency_registry, _m12_discovered_columns, _m13_report_versions,
-              _m14_coverage, _m15_probes, _m16_indexes_for_scale]
+              _m14_coverage, _m15_probes, _m16_indexes_for_scale, _m17_source_tables]
 
 
 def open_db(path: str | os.PathLike = DEFAULT_DB, *, migrate: bool = True) -> sqlite_utils.Database:

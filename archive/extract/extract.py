@@ -214,6 +214,7 @@ def extract_document(data: bytes, *, url: str | None = None, content_type: str |
         "links": doc.links,
         "warnings": warnings,
         "needs_review": found.needs_review,   # tables whose checks point to misreading (tables.py)
+        "source_tables": found.source_tables,  # the grids figures were read from (sources.py)
         "encoding": encoding,
         "kind": kind,
     }

@@ -34,3 +34,4 @@ class TableResult:
     blanks: list[Stat] = field(default_factory=list)    # cells of tables 三/四 printed empty (value None)
     needs_review: str | None = None   # why the tables' own checks point to an extraction fault, or None
     checks: list | None = None        # checks.run_checks(stats, template), made once by stats_from_grids
+    source_tables: list = field(default_factory=list)   # the grids figures were read from (sources.py)

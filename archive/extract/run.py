@@ -183,6 +183,7 @@ class Pass:
             if best is not None:
                 att, r = best
                 result = merge_page_attachment(result, r) if result is not None else r
+                result["tables_capture_id"] = att["id"]   # its tables' grids are the attachment's
                 source = source or att
         others = [] if tried else list(attachments)
         ids = ([page["id"]] if page else []) + [a["id"] for a in used]
@@ -322,11 +323,17 @@ class Pass:
         self.db["report_versions"].update(version.id, {
             "extracted_at": now, "extractor_version": EXTRACTOR_VERSION, **versions.row_of(reading)})
         self.db["version_stats"].delete_where("version_id = ?", [version.id])
+        self.db["source_tables"].delete_where("version_id = ?", [version.id])
         self._version_stats(version.id, version.report_id, result, reading.capture_id)
 
     def _version_stats(self, vid: int, report_id: int, result: dict, capture_id: int) -> None:
         self.db["version_stats"].insert_all(
             {"version_id": vid, **s} for s in _stat_rows(report_id, result, capture_id))
+        self.db["source_tables"].insert_all(     # the grids its figures were read from (sources.py)
+            {"version_id": vid, "report_id": report_id, "capture_id": result.get("tables_capture_id", capture_id),
+             "table_ref": t["table_ref"], "kind": t["kind"], "n_rows": t["n_rows"], "n_cols": t["n_cols"],
+             "truncated": int(t["truncated"]), "cells": json.dumps(t["cells"], ensure_ascii=False),
+             "extractor_version": EXTRACTOR_VERSION} for t in result.get("source_tables") or ())
 
     def _flag(self, report_id: int) -> None:
         """reports.needs_review: the current version's own reason and any later capture kept as worse."""
