@@ -156,10 +156,11 @@ def test_ocr_figures_against_hand_read_truth(ocr_result):
     got, want = figures(ocr_result["stats"]), truth("hongze-gov-2024")
     right = [k for k in got if want.get(k) == got[k]]
     wrong = [k for k in got if k in want and want[k] != got[k]]
-    # Tesseract on a 150-dpi scan: a good part of the figures, each flagged as OCR; a misread digit
-    # is possible (the tables' checks then fail and say so), but never a figure in another cell
-    assert len(right) >= 60, (len(right), wrong)
-    assert len(wrong) <= 2, wrong
+    # Tesseract on a 150-dpi scan: the ruled tables' cells found from their ruling lines and each figure
+    # read alone (measured 164 of the 186 figures the truth has, the rest being on the unscanned pages
+    # or in prose); a misread digit the tables' checks cannot place is withheld, never put in a cell
+    assert len(right) >= 150, (len(right), wrong)
+    assert wrong == [], wrong
     assert set(got) <= set(want)
 
 

@@ -29,7 +29,7 @@ from archive.extract import checks, ocr
 from archive.extract.grid import Cell, Grid, rows_grid
 from archive.extract.labels import norm
 from archive.extract.model import TableResult
-from archive.extract.positions import BLANK, Word, page_grids, page_text
+from archive.extract.positions import BLANK, Word, is_value, page_grids, page_text
 from archive.extract.tables import stats_from_grids
 
 
@@ -61,10 +61,11 @@ def _garbled(text: str) -> bool:
     return bad > max(20, len(text) * 0.1)
 
 
-def table_grid(table, name: str) -> Grid:
+def table_grid(table, name: str, texts: list[list[str | None]] | None = None) -> Grid:
     """A pdfplumber Table as a Grid: each None (a position covered by a merged cell) becomes
-    the Cell whose box covers that position."""
-    texts = table.extract()
+    the Cell whose box covers that position. `texts` (rows of cell texts, as Table.extract gives
+    them) for a table whose text is not the page's characters (an OCR'd scan)."""
+    texts = table.extract() if texts is None else texts
     boxes = table.cells
     xs = sorted({b[0] for b in boxes})
     bounds = xs + [max(b[2] for b in boxes)]
@@ -196,10 +197,13 @@ def _ocr_pages(data: bytes, scanned: list[int], texts: list[str], placed: list[G
             warnings.append(f"pdf: OCR stopped before page {pno}: {ocr.DOCUMENT_BUDGET:.0f} s spent")
             break
         try:
-            png = ocr.render_pdf_page(data, pno - 1)
+            png, edges = ocr.render_pdf_page_lines(data, pno - 1)
             words = ocr.ocr_image(png)
             texts[pno - 1] = page_text(words)
-            grids, warn = page_grids(words, f"ocr p{pno}", reread=lambda boxes: ocr.reread_cells(png, boxes))
+            reread = lambda boxes, png=png: ocr.reread_cells(png, boxes)  # noqa: E731
+            grids, warn = page_grids(words, f"ocr p{pno}", reread=reread)
+            lattice = ocr_table_grids(ocr.ruled_tables(edges), words, f"ocr p{pno}",
+                                      lambda boxes, png=png: ocr.reread_cells(png, boxes, heights=ocr.CELL_HEIGHTS))
         except Exception as e:
             if _out_of_memory(e):   # the sandbox's memory limit: not a damaged file
                 raise MemoryError(str(e)) from e
@@ -207,14 +211,78 @@ def _ocr_pages(data: bytes, scanned: list[int], texts: list[str], placed: list[G
             continue
         done += 1
         warnings += warn
-        for reading in (placed, ruled):   # keep page order: insert before the first later page's grid
+        # the ruled reading of a scan: the cells its ruling lines enclose (none: the position tables)
+        for reading, page_grids_ in ((placed, grids), (ruled, lattice or grids)):
             at = next((i for i, g in enumerate(reading) if _page_of(g) > pno), len(reading))
-            reading[at:at] = grids
+            reading[at:at] = page_grids_      # keep page order: before the first later page's grid
     seconds = time.perf_counter() - t0
     warnings.append(f"pdf: {done} page(s) read by OCR (Tesseract {ocr.LANGS}, {ocr.DPI} dpi) in "
                     f"{seconds:.1f} s ({done / max(seconds, 1e-9):.2f} pages/s); their figures' sources "
                     "start with 'ocr'")
     return done, seconds
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _cell_text(words: list[Word]) -> str:
+    """The page-OCR words inside one cell, in reading order (lines top to bottom)."""
+    return norm(page_text(words).replace("\n", "")) if words else ""
+
+
+def ocr_table_grids(tables: list[list[tuple]], words: list[Word], name: str, reread) -> list[Grid]:
+    """Grids of a scanned page's ruled tables (ocr.ruled_tables: cell boxes from the ruling lines in
+    the image). A cell's text is the page-OCR words whose centre lies in it; every cell without
+    letters or CJK text (a figure, or nothing read) is OCR'd again alone by `reread` (digits, one
+    line: page-mode OCR drops isolated digits and misreads others), and that reading is the cell's;
+    a cell without ink is empty. Grids are named `ocr pN table[i]`: their figures' sources say OCR."""
+    from pdfplumber.table import Table
+    out = []
+    for ti, cells in enumerate(tables):
+        inside: dict[tuple, list[Word]] = {c: [] for c in cells}
+        for w in words:
+            for c in cells:
+                if c[0] <= w.xc <= c[2] and c[1] <= w.yc <= c[3]:
+                    inside[c].append(w)
+                    break
+        text = {c: _cell_text(ws) for c, ws in inside.items()}
+        # label columns: in the rows that print figures (a cell or more without words), most of
+        # their cells hold words (2+ CJK characters); the other columns hold figures
+        def has_words(c) -> bool:
+            return len(_CJK.findall(text[c])) >= 2
+
+        tops: dict[float, int] = {}
+        for c in cells:
+            if text[c] and not has_words(c):
+                tops[c[1]] = tops.get(c[1], 0) + 1
+        worded: dict[float, list[bool]] = {}
+        for c in cells:
+            if text[c] and tops.get(c[1], 0) >= 1:
+                worded.setdefault(c[0], []).append(has_words(c))
+        label_x = {x for x, w in worded.items() if sum(w) > len(w) / 2}
+        # header rows: rows with words in the figure columns; their empty cells are no figures (the
+        # digit-only reading turns a 总计 that page OCR missed into a 4)
+        header = {c[1] for c in cells if c[0] not in label_x and has_words(c)}
+        figures = []
+        for c in cells:
+            if has_words(c):
+                continue                   # words: a header or a label
+            if c[0] in label_x or c[1] in header:
+                text[c] = "" if is_value(text[c]) else text[c]   # junk in a label or header is no figure
+            else:
+                figures.append(c)          # a figure, or a figure page OCR misread (0 as 人, 1 as l)
+        if figures and reread is not None:
+            inset = [(c[0] + 3, c[1] + 3, c[2] - 3, c[3] - 3) for c in figures]
+            for c, t in zip(figures, reread(inset)):
+                t = norm(t)
+                text[c] = t if t and is_value(t) else ""
+        elif figures:
+            for c in figures:
+                text[c] = text[c] if is_value(text[c]) else ""
+        table = Table(None, cells)
+        texts = [[text.get(box) if box is not None else None for box in row.cells] for row in table.rows]
+        out.append(table_grid(table, f"{name} table[{ti}]", texts))
+    return out
 
 
 _PAGE_NO = re.compile(r"^(?:pdf|ocr) p(\d+)")

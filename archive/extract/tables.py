@@ -22,7 +22,6 @@ from archive.extract.grid import Cell, Grid, html_grids, text_grids
 from archive.extract.infer import confirm_ocr, infer_blanks
 from archive.extract.model import Stat, TableResult
 from archive.extract.runs import split_run
-from archive.extract.sources import source_tables
 from archive.keys import T2_COLS, T3_COLS, T4_COLS, T4_ROWS, t3_rows
 
 T3_TOP = {"new", "carried_over", "granted", "partial", "total", "carried_forward"}
@@ -300,6 +299,14 @@ class _Mapper:
                 self.warnings.append(f"{g.source(r, 0)}: table 三 row label not recognised "
                                      f"({' '.join(parts)[:40]}): its figures wait for template order")
                 self.t3_unlabelled.append((g, r, row, len(self.t3_seen)))
+                return
+            vals = self.values_after(row, last_label, keep_empty=True)
+            if g.aligned and len(vals) >= len(T3_COLS) and any(cell.text for _, cell in vals[-len(T3_COLS):]):
+                # a ruled row whose label is unreadable (OCR) or off the vocabulary: its figures wait
+                # for template order, taken only where they fit exactly (resolve_unlabelled)
+                self.warnings.append(f"{g.source(r, 0)}: table 三 row label not recognised "
+                                     f"({' '.join(parts)[:40]}): its figures wait for template order")
+                self.t3_unlabelled.append((g, r, [cell for _, cell in vals[-len(T3_COLS):]], len(self.t3_seen)))
                 return
             self.warnings.append(f"{g.source(r, 0)}: table 三 row not recognised: {' '.join(parts)[:60]}")
             return
@@ -673,7 +680,7 @@ def stats_from_grids(grids: list[Grid], text: str = "") -> TableResult:
         warnings.append(f"needs review: {reason}")
     return TableResult(stats=stats, template=template, has_indicator_table=m.has_indicator,
                        text=text, warnings=m.warnings + warnings, blanks=blanks, needs_review=reason,
-                       checks=found_checks, source_tables=source_tables(grids, stats, text))
+                       checks=found_checks)
 
 
 def stats_from_html(root) -> TableResult:
