@@ -22,6 +22,7 @@ from archive.extract.grid import Cell, Grid, html_grids, text_grids
 from archive.extract.infer import confirm_ocr, infer_blanks
 from archive.extract.model import Stat, TableResult
 from archive.extract.runs import split_run
+from archive.extract.sources import source_tables
 from archive.keys import T2_COLS, T3_COLS, T4_COLS, T4_ROWS, t3_rows
 
 T3_TOP = {"new", "carried_over", "granted", "partial", "total", "carried_forward"}
@@ -680,7 +681,7 @@ def stats_from_grids(grids: list[Grid], text: str = "") -> TableResult:
         warnings.append(f"needs review: {reason}")
     return TableResult(stats=stats, template=template, has_indicator_table=m.has_indicator,
                        text=text, warnings=m.warnings + warnings, blanks=blanks, needs_review=reason,
-                       checks=found_checks)
+                       checks=found_checks, source_tables=source_tables(grids, stats, text))
 
 
 def stats_from_html(root) -> TableResult:
