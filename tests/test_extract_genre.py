@@ -138,6 +138,15 @@ def test_prose_distractors(text, key):
     assert key not in prose_figures(text, 2019)
 
 
+def test_no_fee_said_under_the_fee_heading_without_naming_applications():
+    """Old reports' 收费 section may say only who was not charged; elsewhere that sentence is no fee figure."""
+    text = ("三、政府信息公开的收费及减免情况\n我街道未对任何公民、法人和组织收取任何费用。\n"
+            "四、因政府信息公开申请行政复议、提起行政诉讼的情况\n未发生行政复议和行政诉讼。\n")
+    assert prose_figures(text, 2012)["disclosure_fees_yuan"].value == 0
+    other = "一、概述\n我街道未对任何公民、法人和组织收取任何费用。\n"
+    assert "disclosure_fees_yuan" not in prose_figures(other, 2012)
+
+
 def test_prose_proactive_total_in_a_sub_section():
     text = "一、总体情况\n(一)主动公开情况\n全年共发布政府信息321条,其中政策文件12条。"
     assert prose_figures(text, 2020)["proactive_total"].value == 321

@@ -203,6 +203,9 @@ RULES: list[Rule] = [
     _r("disclosure_fees_yuan", rf"{_NEG}[^,;。\d]{{0,10}}?收费(?:及|和|与)?(?:减免)?(?:的)?(?:情况|事项)",
        zero=True, require=_FEE_CONTEXT, veto=_FEE_VETO),
     _r("disclosure_fees_yuan", r"免费(?:公开|提供(?:政府)?信息)", zero=True),
+    # under a 收费 heading the sentence need not say 公开/申请: 「我街道未对任何公民、法人和组织收取任何费用。」
+    _r("disclosure_fees_yuan", rf"{_NEG}[^,;。\d]{{0,20}}?(?:收取|收)了?任何(?:费用|费)", zero=True,
+       section=re.compile(r"收费"), veto=_FEE_VETO),
 ]
 
 _CARRY = re.compile(r"上一?年度?结转")
