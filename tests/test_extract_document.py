@@ -190,3 +190,38 @@ def test_a_report_that_only_links_its_pdf_is_still_a_report():
             "<p>附件：<a href='./P020220120.pdf'>某某市住房和城乡建设局2021年政府信息公开工作年度报告.pdf</a></p>")
     got = extract_document(_page(body), url="http://zjj.example.gov.cn/xxgk/ndbg/202201/t20220120_1.html")
     assert got["year"] == 2021 and got["links"]
+
+
+def test_container_pass_selects_what_the_xpaths_select():
+    """find_body's one Python pass over the page (document._containers) picks, for each platform
+    container, the elements its XPath in _CONTAINERS selects (libxml2 the independent reader):
+    class tokens split on XPath white space only, tags and ids exactly."""
+    from pathlib import Path
+
+    import lxml.html
+
+    from archive.extract.document import _CONTAINERS, _PARSER, _containers
+    html = page(
+        '<div class="TRS_PreAppend x">a</div><div class=" x\tTRS_UEDITOR\n">b</div>'
+        '<span class="TRS_Editor">c</span><p class="TRS_EditorX">d</p><div class="TRS_Editor\u3000y">e</div>'
+        '<span id="zoom">f</span><div id="zoom"><article>g</article></div><td id="UCAP-CONTENT">h</td>'
+        '<section class="content">i</section><div class="content x">j</div><div id="content">k</div>'
+        '<p class="trs_preappend">l</p><div class="TRS_PreAppend"><div class="TRS_PreAppend">m</div></div>')
+    root = lxml.html.document_fromstring(html, parser=_PARSER)
+    expected = [root.xpath(xp) for xp in _CONTAINERS]
+    assert [len(e) for e in expected] == [3, 1, 1, 1, 1, 2, 1]    # as read by hand from the page
+    assert _containers(root) == expected
+    # the real report pages too (their platforms' markup)
+    for path in sorted((Path(__file__).parent / "data" / "real").glob("*.html")):
+        root = lxml.html.document_fromstring(path.read_bytes(), parser=_PARSER)
+        assert _containers(root) == [root.xpath(xp) for xp in _CONTAINERS], path.name
+
+
+def test_looks_binary_counts_control_bytes_as_before():
+    from archive.extract.document import looks_binary
+    text = ("年度报告" * 200).encode()
+    assert not looks_binary(text)
+    ctrl = bytes([1, 2, 3, 14, 31]) * 20          # 100 control bytes: > 2% of 4 KB
+    assert looks_binary(text[:3900] + ctrl)
+    assert not looks_binary(text[:3900] + bytes([9, 10, 13]) * 30)   # tab, newline, CR are text
+    assert looks_binary(b"abc\x00def")

@@ -208,7 +208,7 @@ def extract_document(data: bytes, *, url: str | None = None, content_type: str |
         "template": template,
         "summary": summary,
         "stats": [_stat_dict(s) for s in stats],
-        "checks": [dataclasses.asdict(c) for c in found_checks],
+        "checks": [_check_dict(c) for c in found_checks],
         "text": doc.text,
         "original_text": doc.original_text,
         "links": doc.links,
@@ -218,6 +218,12 @@ def extract_document(data: bytes, *, url: str | None = None, content_type: str |
         "encoding": encoding,
         "kind": kind,
     }
+
+
+def _check_dict(c) -> dict:
+    """dataclasses.asdict for a Check (plain str / bool fields), without its deep copies: a tenth of
+    the time, and a page has tens of checks."""
+    return {f.name: getattr(c, f.name) for f in dataclasses.fields(c)}
 
 
 def _stat_dict(s: Stat) -> dict:

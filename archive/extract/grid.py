@@ -46,8 +46,11 @@ MAX_SPAN = 200   # rows or columns one merged cell may cover (HTML rowspan/colsp
 
 
 def _span(el, attr: str) -> int:
+    span = el.get(attr)
+    if span is None:          # most cells: no span at all
+        return 1
     try:
-        return max(1, min(int(el.get(attr, 1)), MAX_SPAN))
+        return max(1, min(int(span), MAX_SPAN))
     except (TypeError, ValueError):
         return 1
 

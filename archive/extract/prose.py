@@ -332,8 +332,9 @@ def prose_figures(text: str, year: int | None = None, warnings: list | None = No
     `year`: the report's year; figures in clauses about an earlier year are not taken.
     A key whose deciding rule reads different values in the text is ambiguous: left out, and a line
     goes to `warnings` (when given)."""
-    sents = [(relative_years(join_han(s), year), s, join_han(h)) for s, h in sentences(text)
-             if re.search(r"[\u4e00-\u9fff]", s)]
+    headings = functools.lru_cache(maxsize=None)(join_han)    # a heading is shared by its sentences
+    sents = [(relative_years(join_han(s), year), s, headings(h)) for s, h in sentences(text)
+             if _HAN_CHAR.search(s)]
     by_key = {key: [t for t in sents if rx.search(t[0]) or (key in _SECTION_KEYS and rx.search(t[2]))]
               for key, rx in _TRIGGER_RX.items()}
     found: dict[str, Figure] = {}
