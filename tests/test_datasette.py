@@ -1,6 +1,6 @@
 """The archive in Datasette: a real `datasette serve` subprocess on an archive, checked through its
-JSON API against direct sqlite3 queries, plus the raw-capture download and (in
-test_datasette_browser.py) a headless-Chromium walk through the pages.
+JSON API against direct sqlite3 queries, plus the raw-capture download (the headless-Chromium walk
+through the pages is tests/test_datasette_ui.py).
 
 The archive is the session fixture `crawled_archive` (tests/conftest.py: the README's main job, a
 real crawl + extraction of the replica web). The tests serve a snapshot copy named archive.db (the
@@ -29,7 +29,7 @@ from archive.search import enable_search, search
 from conftest import SEED_AGENCIES
 from crawler.registry import agencies
 from replica.content.seeds import SEED_DIR
-from tests.datasette_server import METADATA, ROOT, serve, stop
+from tests.datasette_server import METADATA, serve, stop
 from tests.datasette_server import OPENER as _OPENER
 
 SEEDS = SEED_DIR
@@ -527,55 +527,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--no-proxy-server"]
 
 
-def test_browser_summary_search_statistics_download(datasette_url, archive_db):
-    """Headless Chromium: the summary page, a search for 湖南省住房和城乡建设厅 in its search box, one
-    report's table 三, and the raw-capture link arriving as a download. Screenshots in artifacts/."""
-    from playwright.sync_api import sync_playwright
-    artifacts = ROOT / "artifacts"
-    artifacts.mkdir(exist_ok=True)
-    term = "湖南省住房和城乡建设厅"   # one agency's reports: fewer than a page of them
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
-            cols = "&".join(f"_col={c}" for c in ("id", "agency_name", "year", "title", "format",
-                                                   "applications_new", "granted", "checks_failed"))
-            page.goto(f"{datasette_url}/archive/report_summary?_size=15&{cols}")
-            assert page.locator("#facet-province").count() == 1
-            page.locator("table.rows-and-columns").scroll_into_view_if_needed()
-            page.screenshot(path=str(artifacts / "datasette-summary.png"))
-
-            page.goto(datasette_url + "/archive/report_summary")
-            assert "report_summary" in page.title()
-
-            page.fill("input[name=_search]", term)
-            page.press("input[name=_search]", "Enter")
-            page.wait_for_url("**_search=*")
-            shown = {int(t.split()[0]) for t in page.locator("tbody td.col-id").all_inner_texts()}   # id, then its links
-            assert shown == ids_containing(archive_db, term)
-            seeds = {r["id"] for r in sql(archive_db, "select id, agency, year from reports")
-                     if (r["agency"], r["year"]) in {k for f, k in SEED_REPORTS.items()
-                                                     if term in (SEEDS / f).read_text("utf-8")}}
-            assert seeds and seeds <= shown
-            page.screenshot(path=str(artifacts / "datasette-search.png"))
-
-            rid = sql(archive_db, "select report_id from report_stats where table_name = '3' "
-                                  "group by report_id order by count(*) desc limit 1")[0]["report_id"]
-            page.goto(f"{datasette_url}/archive/report_statistics?report_id={rid}")
-            headers = page.locator("table.rows-and-columns th").all_inner_texts()
-            assert [h.strip() for h in headers][1:] == ["项目", "自然人", "商业企业", "科研机构",
-                                                         "社会公益组织", "法律服务机构", "其他", "总计"]
-            assert page.locator("table.rows-and-columns tbody tr").first.inner_text().startswith("new")
-            page.screenshot(path=str(artifacts / "datasette-report-statistics.png"), full_page=True)
-
-            page.goto(f"{datasette_url}/archive/report_sources?report_id={rid}")
-            with page.expect_download() as download:
-                page.click("text=download raw capture")
-            path = download.value.path()
-            want = sql(archive_db, "select body_sha256 from report_sources where report_id = ?", (rid,))
-            assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == want[0]["body_sha256"]
-        finally:
-            browser.close()
+# The headless-Chromium walk (summary, search box, a report's table 三, its source, the raw download, and
+# the grid, charts and profile) is tests/test_datasette_ui.py::test_browser_walk_with_screenshots.
 
 
 def test_publish_snapshot_includes_wal_and_rejects_bad_paths(sample_archive, tmp_path):

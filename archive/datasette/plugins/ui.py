@@ -129,7 +129,7 @@ def _short_search(path: str, query: list[tuple[str, str]], databases) -> str | N
         return None
     if not term.strip():   # an empty box: the page without it (Datasette answers 400, an FTS5 syntax error)
         rest = urlencode([(k, v) for k, v in query if k != "_search"])
-        return path + (f"?{rest}" if rest else "")
+        return quote(path) + (f"?{rest}" if rest else "")
     return f"/{quote(parts[0])}/search_short?{urlencode({'q': term.strip()})}"
 
 
@@ -148,7 +148,7 @@ def asgi_wrapper(datasette):
                 if names:
                     rest = path[len("/archive"):]
                     qs = scope.get("query_string", b"").decode("latin-1")
-                    return await _redirect(f"/{quote(names[0])}{rest}" + (f"?{qs}" if qs else ""))(
+                    return await _redirect(f"/{quote(names[0])}{quote(rest)}" + (f"?{qs}" if qs else ""))(
                         scope, receive, send)
             target = _short_search(path, query, datasette.databases)
             if target:
@@ -195,7 +195,8 @@ def render_cell(row, value, column, table, database, datasette):
         agency = None
     if table != GRID or not YEAR.match(column or ""):
         if table in PROFILE_LINKED and column == "agency_name" and isinstance(agency, str) and value:
-            href = datasette.urls.path("/-/dashboards/agency-profile?" + urlencode({"agency": agency}))
+            # by name, as the profile's picker lists agencies (registry names are unique; the slug works too)
+            href = datasette.urls.path("/-/dashboards/agency-profile?" + urlencode({"agency": _plain(value)}))
             return Markup(f'{escape(_plain(value))} <small><a class="nb-profile" href="{escape(href)}">'
                           f'概况 profile</a></small>')
         return None

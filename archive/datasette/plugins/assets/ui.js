@@ -20,7 +20,9 @@ document.addEventListener("DOMContentLoaded", function () {
   if (facets && !facets.closest("details")) {
     var fd = document.createElement("details");
     fd.className = "nb-facets";
-    fd.open = window.matchMedia("(min-width: 761px)").matches;
+    var wide = window.matchMedia("(min-width: 761px)");
+    fd.open = wide.matches;
+    wide.addEventListener("change", function (e) { fd.open = e.matches; });
     var fs = document.createElement("summary");
     fs.textContent = "Facets · 分面筛选 (" + facets.querySelectorAll(".facet-info").length + ")";
     facets.parentNode.insertBefore(fd, facets);
