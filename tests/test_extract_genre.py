@@ -466,3 +466,47 @@ def test_markdown_rows_without_labels_out_of_order_are_refused():
     assert _t3(res, "partial") is None and _t3(res, "unable.not_held") is None
     assert _t3(res, "refused.state_secret") == 0 and _t3(res, "total") == 19
     assert any("out of order" in w for w in res.warnings)
+
+
+def test_table4_group_heading_given_only_at_its_first_column():
+    """A PDF's ruled reading gives a merged header cell (未经复议直接起诉 over five columns) at its first
+    column only: the heading covers the columns to its right up to the next one."""
+    from archive.extract.grid import rows_grid
+    outs = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+    rows = [["行政复议"] * 5 + ["行政诉讼"] * 10,
+            outs + ["未经复议直接起诉", "", "", "", "", "复议后起诉", "", "", "", ""],
+            outs * 3,
+            ["5", "", "", "2", "7", "8", "", "", "1", "9", "0", "0", "0", "0", "0"]]
+    res = tables.stats_from_grids([rows_grid(rows, "pdf p3 table[1]")])
+    got = {(s.row, s.col): s.value for s in res.stats if s.table == "4"}
+    assert got[("review", "upheld")] == 5 and got[("review", "total")] == 7
+    assert got[("litigation_direct", "upheld")] == 8 and got[("litigation_direct", "pending")] == 1
+    assert got[("litigation_direct", "total")] == 9 and got[("litigation_after_review", "total")] == 0
+    assert got[("review", "corrected")] == 0          # blank, forced by 5 + _ + _ + 2 = 7
+
+
+def test_pdf_tables_each_from_the_reading_that_reads_them_better():
+    """One reading loses table 三's 总计 column, the other table 四's headers: each table is taken whole
+    from the reading whose own checks balance better there."""
+    from archive.extract import pdf
+    from archive.extract.grid import rows_grid
+    t3_head = ["", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+    t3 = [t3_head, ["一、本年新收政府信息公开申请数量", "3", "0", "0", "0", "0", "0", "3"],
+          ["二、上年结转政府信息公开申请数量", "1", "0", "0", "0", "0", "0", "1"],
+          ["(一)予以公开", "4", "0", "0", "0", "0", "0", "4"], ["(七)总计", "4", "0", "0", "0", "0", "0", "4"],
+          ["四、结转下年度继续办理", "0", "0", "0", "0", "0", "0", "0"]]
+    t3_lost = [row[:-1] for row in t3]
+    outs = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+    t4 = [["行政复议"] * 5 + ["行政诉讼"] * 10, outs + ["未经复议直接起诉"] * 5 + ["复议后起诉"] * 5, outs * 3,
+          ["1", "0", "0", "0", "1", "0", "0", "0", "2", "2", "0", "0", "0", "0", "0"]]
+    t4_lost = [["行政复议 行政诉讼"], ["1", "0", "0", "0", "1", "0", "0", "0", "2", "2"]]
+    a = tables.stats_from_grids([rows_grid(t3_lost, "pdf p1 table[0]"), rows_grid(t4, "pdf p1 table[1]")])
+    b = tables.stats_from_grids([rows_grid(t3, "pdf p1 block[0]"), rows_grid(t4_lost, "pdf p1 block[1]")])
+    best = pdf._best(a, b)
+    other = b if best is a else a
+    res = pdf._by_table(best, other, [], "")
+    got = {(s.table, s.row, s.col): s.value for s in res.stats}
+    assert got[("3", "new", "total")] == 3 and got[("3", "total", "natural_person")] == 4
+    assert got[("4", "litigation_direct", "pending")] == 2 and got[("4", "review", "total")] == 1
+    assert res.checks and all(c.passed for c in res.checks)
+    assert any("from the other reading" in w for w in res.warnings)

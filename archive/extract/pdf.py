@@ -173,7 +173,11 @@ def read_pdf(data: bytes) -> PdfResult:
             finally:
                 page.close()
     n_ocr, seconds = _ocr_pages(data, scanned, texts, placed, ruled, warnings)
-    res = _best(stats_from_grids(ruled, "\n".join(texts)), stats_from_grids(placed, "\n".join(texts)))
+    text = "\n".join(texts)
+    res_ruled, res_placed = stats_from_grids(ruled, text), stats_from_grids(placed, text)
+    res = _best(res_ruled, res_placed)
+    if not n_ocr:
+        res = _by_table(res, res_placed if res is res_ruled else res_ruled, ruled + placed, text)
     res.warnings = warnings + res.warnings
     return PdfResult(**{f.name: getattr(res, f.name) for f in fields(TableResult)},
                      ocr_pages=n_ocr, ocr_seconds=seconds)
@@ -291,6 +295,35 @@ _PAGE_NO = re.compile(r"^(?:pdf|ocr) p(\d+)")
 def _page_of(g: Grid) -> int:
     m = _PAGE_NO.match(g.name)
     return int(m.group(1)) if m else 0
+
+
+def _table_score(r: TableResult, table: str) -> tuple[int, int]:
+    found = r.checks if r.checks is not None else checks.run_checks(r.stats, r.template)
+    mine = [c for c in found if c.name.startswith(f"t{table}.")]
+    passed = sum(1 for c in mine if c.passed)
+    return passed - (len(mine) - passed), sum(1 for st in r.stats if st.table == table)
+
+
+def _by_table(best: TableResult, other: TableResult, grids: list[Grid], text: str) -> TableResult:
+    """Tables 三 and 四 each from the reading that reads that table better (its own checks: passed −
+    failed, then more figures): a text PDF's ruled reading may lose table 三's 总计 column where its
+    position reading does not, and the position reading lose table 四's headers where the ruled one
+    does not. Each table comes whole from one reading; `best` keeps everything else."""
+    take = [t for t in ("3", "4") if _table_score(other, t) > _table_score(best, t)]
+    if not take:
+        return best
+    from archive.extract.sources import source_tables
+    stats = [st for st in best.stats if st.table not in take] + [st for st in other.stats if st.table in take]
+    blanks = [b for b in best.blanks if b.table not in take] + [b for b in other.blanks if b.table in take]
+    template = best.template or other.template
+    found = checks.run_checks(stats, template)
+    reason = checks.review_reason(stats, blanks, found, [])
+    note = [f"table {'/'.join('三' if t == '3' else '四' for t in take)} from the other reading of the PDF "
+            "(its checks balance better there)"]
+    return TableResult(stats=stats, template=template, has_indicator_table=best.has_indicator_table,
+                       text=text, warnings=best.warnings + note + (["needs review: " + reason] if reason else []),
+                       blanks=blanks, needs_review=reason, checks=found,
+                       source_tables=source_tables(grids, stats, text))
 
 
 def _best(a: TableResult, b: TableResult) -> TableResult:

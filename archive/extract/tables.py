@@ -466,9 +466,16 @@ class _Mapper:
 
     # -- table 四 --
     def t4_row(self, g: Grid, r: int, row: list[Cell], parts: list[str], last_label: int) -> None:
-        def rule(texts):
+        spans = [None]        # a group heading printed once over its columns (a merged cell a PDF's
+                              # ruled reading gives only at its first column) covers those to its right
+
+        def rule(texts):      # header_map asks column by column, left to right
             grp = next((L.t4_group(t) for t in texts if L.t4_group(t)), None)
             out = next((L.t4_col_key(t) for t in texts if L.t4_col_key(t)), None)
+            if grp:
+                spans[0] = grp
+            elif out:
+                grp = spans[0]
             return (grp, out) if grp and out else None
 
         n = len(T4_ROWS) * len(T4_COLS)
