@@ -9,7 +9,8 @@ Tables (see docs/archive.md):
   reports         one row per report (agency + year)
   report_stats    every figure, long format
   report_checks   the consistency checks each report passed or failed
-  report_summary  (view) one row per report, headline figures as columns
+  report_summary  one row per report, headline figures as columns (a table, archive/rollups.py)
+  agency_years, agency_year_grid  followed agency x year of the span; one row per agency, a column a year
   listings        what each crawl run's columns listed (list pages, report URLs)
   probes          what each `scheduler.py probe` found per agency (archive/probes.py)
   report_listing  (view) whether each report is still listed in its agency's column
@@ -283,10 +284,39 @@ def _m17_source_tables(db: sqlite_utils.Database) -> None:
     db["source_tables"].create_index(["report_id"])
 
 
+def _m18_rollups(db: sqlite_utils.Database) -> None:
+    """Datasette's main pages fast at 100x the demo (bench/datasette_pages.py): report_summary becomes a
+    table (the view's columns and semantics) and agency_years / agency_year_grid are added, all three
+    written by archive/rollups.py refresh() at the end of every extraction pass; report_coverage reads
+    agency_years. Units filled where the report printed none (archive/keys.py unit_of: 件, 条, 个, 万元, 元).
+    Indexes for the filters and row pages: the summary figures and inferred figures (partial),
+    extractions and assessments by report."""
+    db.execute("CREATE INDEX IF NOT EXISTS idx_report_stats_summary ON report_stats (report_id, row_key, value)"
+               " WHERE table_name = 'summary'")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_report_stats_inferred ON report_stats (report_id) WHERE inferred = 1")
+    db["extractions"].create_index(["report_id"], if_not_exists=True)
+    db["report_assessments"].create_index(["other_report_id"], if_not_exists=True)
+    from archive.keys import unit_sql
+    for table in ("report_stats", "version_stats"):
+        db.execute(f"UPDATE {table} SET unit = {unit_sql()} WHERE unit IS NULL OR unit = ''")
+    # the current versions' content identity with those units, as the pass now computes it (so the next
+    # capture of the same content joins its version instead of making a new one)
+    from archive.extract.versions import META_KEYS, content_sha
+    for r in db.execute("SELECT id, text, " + ", ".join(META_KEYS) + " FROM reports").fetchall():
+        stats = db.execute("SELECT table_name, row_key, col_key, value, unit FROM report_stats WHERE report_id = ?",
+                           [r[0]]).fetchall()
+        db.execute("UPDATE report_versions SET content_sha256 = ? WHERE report_id = ? AND status = 'current'",
+                   [content_sha(dict(zip(META_KEYS, r[2:])), r[1], stats), r[0]])
+    from archive.rollups import refresh
+    refresh(db)
+    from archive.datasette.views import create_report_coverage
+    create_report_coverage(db)
+
+
 MIGRATIONS = [_m1_base, _m2_summary_view, _m3_datasette_views, _m4_search_and_integer_summary,
               _m5_published_time, _m6_listings, _m7_review_and_inferred, _m8_assessments, _m9_checks_run,
               _m10_region_code, _m11_agency_registry, _m12_discovered_columns, _m13_report_versions,
-              _m14_coverage, _m15_probes, _m16_indexes_for_scale, _m17_source_tables]
+              _m14_coverage, _m15_probes, _m16_indexes_for_scale, _m17_source_tables, _m18_rollups]
 
 
 def open_db(path: str | os.PathLike = DEFAULT_DB, *, migrate: bool = True) -> sqlite_utils.Database:

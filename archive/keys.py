@@ -102,3 +102,35 @@ def check_names(template: int) -> list[str]:
     names += [f"t3.columns.{r}" for r in t3_rows(template)]
     names += [f"t4.{r}.total" for r in T4_ROWS]
     return names
+
+
+# Units (report_stats.unit, version_stats.unit) where the report prints none beside the figure: what the
+# template's headers count. Table 三 and 四 count applications and cases (件). Table 二 by column, as its
+# headers say: documents made / published / in force, 2021's 本年制发件数 / 本年废止件数 / 现行有效件数 (件);
+# decisions, 处理决定数量 (件); 上一年项目数量 and 本年增/减, 采购项目数量: items (个); 采购总金额 and 2021's
+# 本年收费金额（单位：万元） (万元). The summary: applications and cases 件, proactive disclosure 条 (items of
+# information), the fees 元 (converted). A unit the report prints (a cell's "251000元", prose "56份") is kept.
+T2_COL_UNITS = {"made": "件", "published": "件", "in_force": "件", "issued": "件", "repealed": "件",
+                "decisions": "件", "last_year": "个", "change": "个", "projects": "个", "amount": "万元",
+                "amount_wan_yuan": "万元"}
+HEADLINE_UNITS = {**{k: "件" for k in HEADLINE_KEYS}, "proactive_total": "条", "disclosure_fees_yuan": "元"}
+
+
+def unit_of(table: str, row: str | None, col: str | None) -> str | None:
+    """The unit of a figure its report prints no unit for (None where the archive cannot tell:
+    indicator rows of unknown meaning)."""
+    if table in ("3", "4"):
+        return "件"
+    if table == "2":
+        return T2_COL_UNITS.get(col or "")
+    if table in ("summary", "prose", "indicator"):
+        return HEADLINE_UNITS.get(row or "")
+    return None
+
+
+def unit_sql(table: str = "table_name", row: str = "row_key", col: str = "col_key") -> str:
+    """unit_of as an SQL CASE over a stats row's columns (the migration fills held rows with it)."""
+    def case(expr: str, mapping: dict) -> str:
+        return f"CASE {expr} " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in mapping.items()) + " END"
+    return (f"CASE WHEN {table} IN ('3', '4') THEN '件' WHEN {table} = '2' THEN {case(col, T2_COL_UNITS)}"
+            f" WHEN {table} IN ('summary', 'prose', 'indicator') THEN {case(row, HEADLINE_UNITS)} END")

@@ -132,6 +132,8 @@ def merge_shards(db: sqlite_utils.Database, paths: list[str], batch: str | None 
             "failure": "; ".join(s.line() for s in failed) or None,
             "stats": json.dumps({s.path: {k: v for k, v in vars(s).items() if k != "path"}
                                  for s in summary.shards}, ensure_ascii=False, sort_keys=True)})
+    from archive.rollups import refresh   # the agencies followed (their crawl runs) may have changed
+    refresh(db, report_ids=())   # no report is merged: the summary's rows stay, the rest is rewritten
     return summary
 
 

@@ -359,7 +359,7 @@ def test_summary_by_agency_year(datasette_url, archive_db):
     got = rows(datasette_url, "/archive/summary_by_agency_year", agency="")
     want = sql(archive_db, "select agency, year, id from reports order by agency, year")
     assert [(r["agency"], r["year"], r["report_id"]) for r in got] == \
-           [(r["agency"], r["year"], r["id"]) for r in want]
+           [(r["agency"], r["year"], r["id"]) for r in want][:100]     # empty agency: the first 100 lines
     one = rows(datasette_url, "/archive/summary_by_agency_year", agency="hunan_zjt")
     assert {r["agency"] for r in one} == {"hunan_zjt"} and len(one) == sum(
         1 for r in want if r["agency"] == "hunan_zjt")

@@ -9,6 +9,7 @@ relying on an old migration re-running.
   report_table4     each report's table 四 as one row of fifteen figures
   report_sources    per report: the capture it was read from and a `raw_capture` download path
   report_coverage   every agency the archive follows x every year the archive spans, with the report if held
+                    (from the agency_years table once migration _m18_rollups made it: archive/rollups.py)
   report_revisions  what changed between consecutive versions of a report, cell by cell
                     (create_revisions_view, migration _m13_report_versions; not part of create_views)
 """
@@ -116,7 +117,13 @@ LEFT JOIN bodies b ON b.sha256 = COALESCE(c.body_sha256, o.body_sha256)""", repl
 
 def create_report_coverage(db: sqlite_utils.Database) -> None:
     """report_coverage: every agency the archive follows (a crawl run or a report: not the whole
-    nationwide registry, most of which is not crawled yet) x every year the archive spans."""
+    nationwide registry, most of which is not crawled yet) x every year the archive spans. Once the
+    archive has the agency_years table (migration _m18_rollups, archive/rollups.py), it is read from
+    that (the same rows, computed by each extraction pass); before, computed here."""
+    if db["agency_years"].exists():
+        db.create_view("report_coverage", """
+SELECT agency, agency_name, province, level, year, report_id, title FROM agency_years""", replace=True)
+        return
     db.create_view("report_coverage", """
 WITH RECURSIVE years(year) AS (
   SELECT MIN(year) FROM reports
@@ -141,6 +148,15 @@ def create_revisions_view(db: sqlite_utils.Database) -> None:
     removed (table, row, column, old and new value), a row when the text, title or publication date
     changed; and a row for a version that did not read as a report at all, against the version before
     it. Each row names both versions, the new one's status, and both captures."""
+    if db["report_revisions"].exists():   # a table since migration _m18_rollups: rewritten, not a view
+        from archive.rollups import refresh_revisions
+        refresh_revisions(db)
+        return
+    db.create_view("report_revisions", revisions_sql(), replace=True)
+
+
+def revisions_sql() -> str:
+    """The SELECT of report_revisions (create_revisions_view says what it gives)."""
     cols = ("p.report_id, r.agency, r.year, p.old_version, p.new_version, p.new_status, {what} AS change, "
             "{table} AS table_name, {row} AS row_key, {col} AS col_key, {label} AS label, "
             "{old} AS old_value, {new} AS new_value, p.old_capture_id, p.new_capture_id, "
@@ -162,7 +178,7 @@ WHERE o.{field} IS NOT n.{field}""" for what, label, old, new, field in (
         ("text", "'text changed (characters before and after)'", "o.text_chars", "n.text_chars", "text_sha256"),
         ("title", "'title'", "o.title", "n.title", "title"),
         ("published", "'publication date'", "o.published", "n.published", "published")))
-    db.create_view("report_revisions", f"""
+    return f"""
 WITH pairs AS ({pairs.format(where="v.is_report = 1")}),
 gone AS (
   SELECT v.report_id, v.id AS new_id, v.version AS new_version, v.status AS new_status, v.reason,
@@ -191,4 +207,4 @@ UNION ALL{meta}
 UNION ALL
 SELECT {cols.format(what="'not a report'", table="NULL", row="NULL", col="NULL", label="p.reason",
                     old="NULL", new="NULL")}
-FROM gone p JOIN reports r ON r.id = p.report_id""", replace=True)
+FROM gone p JOIN reports r ON r.id = p.report_id"""

@@ -29,6 +29,8 @@ from archive.extract import EXTRACTOR_VERSION, ExtractError, NotAReport
 from archive.extract.sandbox import Sandbox
 from archive.extract import versions
 from archive.extract.assess import assess
+from archive.keys import unit_of
+from archive.rollups import refresh as refresh_rollups
 from archive.store import open_run, sha256, transaction, utcnow
 
 BATCH = 50
@@ -66,6 +68,7 @@ class Pass:
         self.counts = Counts()
         self.done_pages: set[int] = set()
         self.worse_reports: set[int] = set()   # reports given (or left with) a version that reads worse
+        self.touched: set[int] = set()         # reports whose rows (or flag) this pass wrote: rollups.refresh
         self.stopping = False
         self.sandbox = Sandbox()   # every document read in a worker within time, memory and size limits
 
@@ -227,6 +230,8 @@ class Pass:
                "extractor_version": EXTRACTOR_VERSION, "extracted_at": now,
                "needs_review": result.get("needs_review"),
                **{k: result[k] for k in _META_KEYS}}
+        for s in result["stats"]:   # the template's unit where the report prints none (keys.unit_of)
+            s["unit"] = s["unit"] or unit_of(s["table"], s["row"], s["col"])
         reading = versions.Reading.of(result, source["id"], ids, self.captured_at(ids))
         with transaction(self.db):
             old = self.db.execute("SELECT id FROM reports WHERE agency = ? AND year = ?",
@@ -240,6 +245,7 @@ class Pass:
                 report_id = old[0]
                 written = self._place(report_id, reading, row, result, now)
             self._flag(report_id)
+            self.touched.add(report_id)
             self._extractions(ids, "ok", None, report_id, now)
         self.counts.ok += len(ids)
         if written:
@@ -390,6 +396,7 @@ class Pass:
                 self.counts.versions += 1
             self._worse(report_id)
             self._flag(report_id)
+            self.touched.add(report_id)
         return f"kept as version {number} of report {report_id} (worse: not current)"
 
     def _extractions(self, ids, status, error, report_id, now) -> None:
@@ -459,6 +466,11 @@ def run_extract(db_path=DEFAULT_DB, *, all: bool = False, agencies: list[str] | 
             counts_assessed = assess(db)
             if echo:
                 echo(f"assessments: {counts_assessed} (report_assessments)")
+        # report_summary (the rows of the reports written: all with --all), agency_years, agency_year_grid,
+        # report_revisions (archive/rollups.py)
+        took = refresh_rollups(db, None if all else p.touched)
+        if echo:
+            echo(f"rollups: report_summary, agency_years, agency_year_grid rewritten in {took:.2f} s")
         warnings = worse_warnings(db, p.worse_reports)
         if warnings:   # the run is ok: the archive holds both captures; a person decides
             failure = (f"warning: {len(warnings)} later capture(s) read worse than the report's current version,"
