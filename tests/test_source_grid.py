@@ -190,7 +190,13 @@ def hostile_archive(crawled: Path, path: Path) -> int:
                         " WHERE r.agency = 'hunan_zjt' AND r.format = 'template2021' ORDER BY r.year LIMIT 1")[0]
     html = bytes(page["content"]).decode("utf-8")
     at = html.index("</tr>", html.index("结转下年度继续办理")) + len("</tr>")
-    body = (html[:at] + HOSTILE_ROW + html[at:]).encode("utf-8")
+    html = html[:at] + HOSTILE_ROW + html[at:]
+    # and the 总计 of row 一 (the row's last cell) left blank: the extractor infers it from the row's sum
+    start = html.index("一、本年新收政府信息公开申请数量")
+    end = html.index("</tr>", start)
+    cells = html[start:end].split("<td")
+    cells[-1] = re.sub(r">\s*\d+\s*<", "><", cells[-1], count=1)
+    body = (html[:start] + "<td".join(cells) + html[end:]).encode("utf-8")
     store = Archive(path)
     run = store.start_run("crawl", "hunan_zjt")
     store.add_capture({"run_id": run, "agency": "hunan_zjt", "url": page["url"], "final_url": page["final_url"],
@@ -272,6 +278,22 @@ def test_hostile_table_cell_renders_escaped(served):
     assert "<script>alert(2)</script>" in shown[0] and "<imgsrc=xonerror=alert(4)>" in shown[0]
     assert '"双引号"\'单引号\'</table>' in shown[0] and shown[0].endswith("链接")
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in html
+
+
+def test_an_inferred_figure_says_so_and_marks_the_blank_cell(served, replica_corpus):
+    from replica.content.template import T3_LABELS
+    from replica.corpus import ground_truth
+    base, _, hostile, rid = served
+    year = sql(hostile, "SELECT year FROM reports WHERE id = ?", (rid,))[0]["year"]
+    truth = next(t for t in ground_truth(corpus=replica_corpus) if t["agency"] == "hunan_zjt" and t["year"] == year)
+    want = next(s["value"] for s in truth["stats"] if (s["table"], s["row"], s["col"]) == ("3", "new", "total"))
+    status, _, html = get(base, "/hostile-copy/-/source", report_id=str(rid), t="3", row="new", col="total")
+    assert status == 200, html[:300]
+    page = assert_only_own_markup(html)
+    text = "".join(page.text)
+    assert "Inferred from t3." in text and f"value 数值{want:g}" in text.replace("\n", "")
+    ((row, cell),) = page.hits()
+    assert cell == "" and _printed(T3_LABELS["new"][1]) in [_printed(t) for t in row]
 
 
 ZERO_MARKS = {"/", "／", "—", "-", "－", "–", "无"}      # cells the templates print for none (read as 0)
