@@ -24,7 +24,6 @@ import urllib.request
 from pathlib import Path
 
 import lxml.html
-import pytest
 import yaml
 from datasette_dashboards import replace_opts_in_query
 
