@@ -22,6 +22,9 @@ import os
 import signal
 import sqlite3
 import sys
+import threading
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from archive.db import DEFAULT_DB, open_db
@@ -71,6 +74,14 @@ class Pass:
         self.touched: set[int] = set()         # reports whose rows (or flag) this pass wrote: rollups.refresh
         self.stopping = False
         self.sandbox = Sandbox()   # every document read in a worker within time, memory and size limits
+        # read-ahead: the next report pages are read by `workers` sandboxes of their own while this process
+        # stores the current one (bodies are read here: the connection stays in this thread); results are
+        # stored in capture order as before, so the archive is the same whatever the number of workers
+        self.workers = extract_workers()
+        self._pool = ThreadPoolExecutor(self.workers, "extract") if self.workers > 1 else None
+        self._local = threading.local()
+        self._boxes: list[Sandbox] = []
+        self._ahead: dict[int, Future] = {}
 
     # ------------------------------------------------------------ selecting
     def candidates(self):
@@ -122,7 +133,18 @@ class Pass:
 
     # ------------------------------------------------------------ the pass
     def run(self) -> None:
-        for cap in self.candidates():
+        pending: deque = deque()
+        stream = self.candidates()
+        while True:
+            while len(pending) <= 2 * self.workers:
+                cap = next(stream, None)
+                if cap is None:
+                    break
+                pending.append(cap)
+                self._read_ahead(cap)
+            if not pending:
+                return
+            cap = pending.popleft()
             self.counts.captures += 1
             try:
                 self.one(cap)
@@ -156,9 +178,35 @@ class Pass:
         return next(rows, None) is not None
 
     def _extract(self, cap: dict) -> dict:
-        headers = json.loads(cap["headers"] or "{}")
-        return self.sandbox.extract(self.body(cap["body_sha256"]), url=cap["final_url"] or cap["url"],
-                                    content_type=cap["content_type"], headers=headers)
+        ahead = self._ahead.pop(cap["id"], None)
+        if ahead is not None:
+            return ahead.result()
+        return self.sandbox.extract(self.body(cap["body_sha256"]), **_doc_args(cap))
+
+    def _read_ahead(self, cap: dict) -> None:
+        """Start reading a report page in a read-ahead worker (what one() would read first)."""
+        if self._pool is None or cap["kind"] != "report" or cap["error"] or cap["revisit_of"]:
+            return
+        try:
+            data = self.body(cap["body_sha256"])
+        except ExtractError:
+            return   # read (and recorded) in order by _extract
+        self._ahead[cap["id"]] = self._pool.submit(self._read_in_worker, data, _doc_args(cap))
+
+    def _read_in_worker(self, data: bytes, kwargs: dict) -> dict:
+        box = getattr(self._local, "box", None)
+        if box is None:
+            box = self._local.box = Sandbox()
+            self._boxes.append(box)
+        return box.extract(data, **kwargs)
+
+    def close(self) -> None:
+        for f in self._ahead.values():
+            f.cancel()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        for box in [self.sandbox, *self._boxes]:
+            box.close()
 
     def group(self, page: dict | None, attachments: list[dict]) -> None:
         """Extract a report page with its attachments (or a lone attachment) and store the report."""
@@ -333,8 +381,7 @@ class Pass:
         self._version_stats(version.id, version.report_id, result, reading.capture_id)
 
     def _version_stats(self, vid: int, report_id: int, result: dict, capture_id: int) -> None:
-        self.db["version_stats"].insert_all(
-            {"version_id": vid, **s} for s in _stat_rows(report_id, result, capture_id))
+        _insert(self.db, "version_stats", ({"version_id": vid, **s} for s in _stat_rows(report_id, result, capture_id)))
         self.db["source_tables"].insert_all(     # the grids its figures were read from (sources.py)
             {"version_id": vid, "report_id": report_id, "capture_id": result.get("tables_capture_id", capture_id),
              "table_ref": t["table_ref"], "kind": t["kind"], "n_rows": t["n_rows"], "n_cols": t["n_cols"],
@@ -356,12 +403,11 @@ class Pass:
             self.db["reports"].update(report_id, row)
             self.db["report_stats"].delete_where("report_id = ?", [report_id])
             self.db["report_checks"].delete_where("report_id = ?", [report_id])
-        self.db["report_stats"].insert_all(
-            {**s, "version_id": version_id} for s in _stat_rows(report_id, result, capture_id))
-        self.db["report_checks"].insert_all(
+        _insert(self.db, "report_stats", ({**s, "version_id": version_id} for s in _stat_rows(report_id, result, capture_id)))
+        _insert(self.db, "report_checks", (
             {"report_id": report_id, "check_name": k["name"], "passed": int(bool(k["passed"])),
              "detail": k.get("detail"), "extractor_version": EXTRACTOR_VERSION, "version_id": version_id}
-            for k in result["checks"])
+            for k in result["checks"]))
 
     def not_a_report(self, page: dict, err: Exception) -> str | None:
         """A report page captured again that no longer reads as a report (NotAReport) is a version kept
@@ -413,6 +459,27 @@ class Pass:
             self._extractions(ids, status, error, None, utcnow())
         setattr(self.counts, status, getattr(self.counts, status) + len(ids))
         self.echo(f"capture {', '.join(map(str, ids))}: {status}: {error}")
+
+
+def extract_workers() -> int:
+    """Read-ahead workers of the pass: NIANBAO_EXTRACT_WORKERS, else one per core up to 2 (1: none)."""
+    value = os.environ.get("NIANBAO_EXTRACT_WORKERS")
+    return max(1, int(value)) if value else max(1, min(2, os.cpu_count() or 1))
+
+
+def _doc_args(cap: dict) -> dict:
+    return {"url": cap["final_url"] or cap["url"], "content_type": cap["content_type"],
+            "headers": json.loads(cap["headers"] or "{}")}
+
+
+def _insert(db, table: str, rows) -> None:
+    """The pass's own rows (fixed columns, plain values) in one executemany: sqlite-utils' insert_all
+    spent more time detecting types and building statements than SQLite spent writing."""
+    rows = list(rows)
+    if rows:
+        cols = list(rows[0])
+        db.conn.executemany(f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in cols)})"
+                            f" VALUES ({', '.join('?' * len(cols))})", [tuple(r[c] for c in cols) for r in rows])
 
 
 def _stat_rows(report_id: int, result: dict, capture_id: int):
@@ -485,7 +552,7 @@ def run_extract(db_path=DEFAULT_DB, *, all: bool = False, agencies: list[str] | 
         reason, status, failure = "error", "failing", f"{type(e).__name__}: {e}"
         raise
     finally:
-        p.sandbox.close()
+        p.close()
         counts = p.counts.as_dict(run_id)
         db["runs"].update(run_id, {
             "finished_at": utcnow(), "finish_reason": reason, "status": status,
