@@ -8,7 +8,7 @@ See docs/extractor.md.
 """
 
 # Bump whenever extraction output can change: the pass re-extracts captures not yet seen by this version.
-EXTRACTOR_VERSION = "2.0"   # 2.0: real-report readers (blank cells, positions, OCR, office formats, gazetteer)
+EXTRACTOR_VERSION = "2.1"   # 2.1: units filled, source grids kept, OCR cells re-read; 2.0: real-report readers (blank cells, positions, OCR, office formats, gazetteer)
 
 
 class ExtractError(Exception):
