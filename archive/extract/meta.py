@@ -70,8 +70,17 @@ def slugs_for_host(host: str | None) -> list[str]:
     if not host:
         return []
     host = host.lower().split(":")[0]
-    return [slug for slug, e in load_registry().items()
-            if any(host == d or host.endswith("." + d) for d in (e.get("allowed_domains") or []))]
+    registry = load_registry()
+    held = _HOST_SLUGS.get(host)
+    if held is not None and held[0] is registry:     # the same registry (tests reload it)
+        return list(held[1])
+    slugs = [slug for slug, e in registry.items()
+             if any(host == d or host.endswith("." + d) for d in (e.get("allowed_domains") or []))]
+    _HOST_SLUGS[host] = (registry, slugs)
+    return list(slugs)
+
+
+_HOST_SLUGS: dict[str, tuple[dict, list[str]]] = {}   # host -> (registry, its slugs): a scan per host, not per page
 
 
 _ORG_SUFFIX = r"(?:厅|局|委员会|委|办公室|办|人民政府|政府|中心|院|署|所|站|处|部|馆|队|会)"

@@ -226,10 +226,10 @@ def join_figure_lines(text: str) -> str:
         s = line.strip()
         prev = out[-1] if out else ""
         # one number after words (a table's column of figures, one per line, stays as it is) ...
-        if prev and _HAN_CHAR.match(prev[-1]) and _BARE_NUMBER.fullmatch(s) and len(s) <= 12:
+        if prev and len(s) <= 12 and _HAN_CHAR.match(prev[-1]) and _BARE_NUMBER.fullmatch(s):
             out[-1] += s
         # ... and its unit after it
-        elif prev and prev[-1].isdigit() and re.match(r"[条件项个份次%]", s):
+        elif prev and prev[-1].isdigit() and s[:1] and s[0] in "条件项个份次%":
             out[-1] += s
         else:
             out.append(s)
