@@ -225,3 +225,23 @@ def test_looks_binary_counts_control_bytes_as_before():
     assert looks_binary(text[:3900] + ctrl)
     assert not looks_binary(text[:3900] + bytes([9, 10, 13]) * 30)   # tab, newline, CR are text
     assert looks_binary(b"abc\x00def")
+
+
+def test_element_text_of_a_tree_deeper_than_libxslt_recurses():
+    """The body's text is walked by libxslt; a tree deeper than its template recursion (html5lib
+    trees have no depth limit) falls back to the walk in Python, with the same rules."""
+    import lxml.etree
+    import lxml.html
+
+    from archive.extract.document import _TEXT_XSLT
+    root = lxml.html.document_fromstring("<html><body><div>x</div></body></html>")
+    el = root.find(".//div")
+    for _ in range(5000):
+        el = lxml.etree.SubElement(el, "span")
+        el.text = "a"
+    p = lxml.etree.SubElement(root.find(".//div"), "p")
+    p.text, p.tail = "尾", "后"
+    with pytest.raises(lxml.etree.XSLTApplyError):
+        _TEXT_XSLT(root.find(".//body"))
+    # read by hand: the div's text, 5,000 inline spans run together, then the <p> on its own line
+    assert element_text(root.find(".//body")) == "x" + "a" * 5000 + "\n尾\n后"
