@@ -26,6 +26,7 @@ import time
 
 import sqlite_utils
 
+from archive.datasette.views import FOLLOWED_YEARS
 from archive.keys import HEADLINE_KEYS
 
 SUMMARY_FIGURES = HEADLINE_KEYS
@@ -112,16 +113,8 @@ LEFT JOIN (SELECT report_id, count(*) AS n FROM report_stats WHERE inferred = 1 
 {where_r}"""
 
 
-AGENCY_YEARS_SQL = """
-WITH RECURSIVE years(year) AS (
-  SELECT MIN(year) FROM reports
-  UNION ALL
-  SELECT year + 1 FROM years WHERE year < (SELECT MAX(year) FROM reports)
-),
-followed(slug) AS (
-  SELECT agency FROM runs WHERE kind = 'crawl' AND agency IS NOT NULL
-  UNION SELECT agency FROM reports
-),
+AGENCY_YEARS_SQL = f"""
+{FOLLOWED_YEARS},
 timely AS (
   SELECT report_id, max(CASE result WHEN 'PASS' THEN 1 WHEN 'FAIL' THEN 0 END) AS on_time
   FROM report_assessments WHERE check_name = 'law.timeliness' GROUP BY report_id

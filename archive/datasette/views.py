@@ -115,6 +115,19 @@ LEFT JOIN bodies b ON b.sha256 = COALESCE(c.body_sha256, o.body_sha256)""", repl
     create_report_coverage(db)
 
 
+# the agencies the archive follows (a crawl run or a report) and every year from its first report to its last:
+# the rows of report_coverage and of agency_years (archive/rollups.py)
+FOLLOWED_YEARS = """WITH RECURSIVE years(year) AS (
+  SELECT MIN(year) FROM reports
+  UNION ALL
+  SELECT year + 1 FROM years WHERE year < (SELECT MAX(year) FROM reports)
+),
+followed(slug) AS (
+  SELECT agency FROM runs WHERE kind = 'crawl' AND agency IS NOT NULL
+  UNION SELECT agency FROM reports
+)"""
+
+
 def create_report_coverage(db: sqlite_utils.Database) -> None:
     """report_coverage: every agency the archive follows (a crawl run or a report: not the whole
     nationwide registry, most of which is not crawled yet) x every year the archive spans. Once the
@@ -124,16 +137,8 @@ def create_report_coverage(db: sqlite_utils.Database) -> None:
         db.create_view("report_coverage", """
 SELECT agency, agency_name, province, level, year, report_id, title FROM agency_years""", replace=True)
         return
-    db.create_view("report_coverage", """
-WITH RECURSIVE years(year) AS (
-  SELECT MIN(year) FROM reports
-  UNION ALL
-  SELECT year + 1 FROM years WHERE year < (SELECT MAX(year) FROM reports)
-),
-followed(slug) AS (
-  SELECT agency FROM runs WHERE kind = 'crawl' AND agency IS NOT NULL
-  UNION SELECT agency FROM reports
-)
+    db.create_view("report_coverage", f"""
+{FOLLOWED_YEARS}
 SELECT a.slug AS agency, a.name AS agency_name, a.province, a.level, y.year,
   r.id AS report_id, r.title
 FROM followed f JOIN agencies a ON a.slug = f.slug CROSS JOIN years y
