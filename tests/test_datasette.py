@@ -582,7 +582,7 @@ def test_every_table_view_and_query_page_loads(datasette_url):
 
 def test_the_metadata_follows_the_archive_whatever_its_file_is_called(archive_db, tmp_path):
     """`--db other.db` used to lose every description and canned query (Datasette keys metadata by
-    database name): the any_name plugin hands the archive's metadata to any nianbao archive."""
+    database name): the ui plugin's get_metadata hands the archive's metadata to any nianbao archive."""
     other = tmp_path / "nightly-copy.db"
     shutil.copy(archive_db, other)
     proc, base = serve(other)

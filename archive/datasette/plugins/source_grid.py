@@ -19,7 +19,7 @@ identity it was inferred from, and marks the blank cell.
 Every lookup is an indexed one (report_stats (report_id, table_name, row_key), version_stats
 (version_id, table_name, row_key, col_key), source_tables (version_id, table_ref) unique) run through
 Datasette's own query path, so `sql_time_limit_ms` applies. The database is taken from the URL, so it
-works whatever the archive's file is called (any_name.py). A `render_cell` hook links every
+works whatever the archive's file is called (ui.py's get_metadata). A `render_cell` hook links every
 report_stats and version_stats `source` cell to this page.
 """
 from __future__ import annotations

@@ -7,7 +7,8 @@
 - A table search of one or two characters (`?_search=复议` on reports or report_summary), which the
   trigram index cannot match, is redirected to the `search_short` canned query with the same term.
   JSON and CSV requests are left alone (the API answers what was asked).
-- Served under another file name than archive.db (`datasette serve nightly.db`), the links of the
+- Served under another file name than archive.db (`datasette serve nightly.db`), the database gets
+  metadata.yml's `databases.archive` section (descriptions, facets, canned queries), the links of the
   front page's help (/archive/...) are redirected to that database, and the dashboards' charts
   (datasette-dashboards config in metadata.yml names the database `archive`) query it.
 - agency_year_grid: a year cell links to that report in report_summary; an empty cell shows as a
@@ -25,11 +26,13 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode
 
+import yaml
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
 ASSETS = Path(__file__).with_name("assets")
+METADATA = Path(__file__).resolve().parents[1] / "metadata.yml"
 FILES = {"ui.css": "text/css; charset=utf-8", "ui.js": "text/javascript; charset=utf-8"}
 SHORT = 3              # the trigram index needs three characters: shorter terms go to search_short
 GRID = "agency_year_grid"
@@ -78,11 +81,28 @@ def _is_archive(path: str) -> bool:
     return {"captures", "reports", "runs"} <= names
 
 
+def _others(datasette) -> list[str]:
+    """The served databases not named `archive` that are nianbao archives (captures, reports, runs)."""
+    return [n for n, db in datasette.databases.items() if n != "archive" and db.path and _is_archive(db.path)]
+
+
 def _archives(datasette) -> list[str]:
-    """Names of the served databases that are nianbao archives (captures, reports, runs), `archive`
-    first when there is one."""
-    names = [n for n, db in datasette.databases.items() if n != "archive" and db.path and _is_archive(db.path)]
-    return (["archive"] if "archive" in datasette.databases else []) + names
+    """Names of the served databases that are nianbao archives, `archive` first when there is one."""
+    return (["archive"] if "archive" in datasette.databases else []) + _others(datasette)
+
+
+@functools.cache
+def _archive_section() -> dict:
+    return yaml.safe_load(METADATA.read_text(encoding="utf-8"))["databases"]["archive"]
+
+
+@hookimpl
+def get_metadata(datasette, key, database, table):
+    """metadata.yml's `databases.archive` (descriptions, facets, canned queries) for every other served
+    nianbao archive: Datasette keys metadata by database name, taken from the file name, so `datasette
+    serve other.db` would lose it all; the file itself still wins for the database named `archive`."""
+    names = _others(datasette)
+    return {"databases": {name: _archive_section() for name in names}} if names else {}
 
 
 def _retarget(obj, name: str):
