@@ -235,3 +235,31 @@ def test_a_failed_write_leaves_the_report_as_it_was(archive):
     assert snapshot(path) == before
     run = table(path, "SELECT status, finish_reason FROM runs WHERE kind = 'extract' ORDER BY id DESC LIMIT 1")
     assert run == [("failing", "error")]
+
+
+def test_read_ahead_workers_store_the_same_archive(archive, tmp_path, monkeypatch):
+    """With read-ahead (NIANBAO_EXTRACT_WORKERS=2: report pages read in sandboxes of their own while the
+    pass stores) the archive holds exactly what a pass with no read-ahead writes, and the read-ahead
+    sandboxes did read pages."""
+    import shutil
+    import threading
+    from archive.extract import sandbox
+    path, _ = archive
+    other = tmp_path / "copy.db"
+    shutil.copy(path, other)
+    readers: list[str] = []
+    real = sandbox.Sandbox.extract
+
+    def spy(self, data, **kwargs):
+        readers.append(threading.current_thread().name)
+        return real(self, data, **kwargs)
+
+    monkeypatch.setattr(sandbox.Sandbox, "extract", spy)
+    monkeypatch.setenv("NIANBAO_EXTRACT_WORKERS", "1")
+    run_extract(path)
+    assert readers and all(r == threading.main_thread().name for r in readers)
+    readers.clear()
+    monkeypatch.setenv("NIANBAO_EXTRACT_WORKERS", "2")
+    run_extract(other)
+    assert any(r.startswith("extract") for r in readers)
+    assert snapshot(other) == snapshot(path)
